@@ -1,0 +1,1 @@
+"""Pure rules of the product: no boto3, PynamoDB, HTTP or Ansible below this package."""

@@ -1,0 +1,77 @@
+"""The project's error vocabulary. Mapped to HTTP in exactly one place (`wod.api.errors`)."""
+
+from __future__ import annotations
+
+
+class WodError(Exception):
+    """Base of every error the domain and adapters raise on purpose."""
+
+    code = "error"
+
+
+class WorkshopNotFoundError(WodError):
+    code = "workshop_not_found"
+
+
+class WorkshopFullError(WodError):
+    code = "workshop_full"
+
+
+class RegistrationNotFoundError(WodError):
+    code = "registration_not_found"
+
+
+class InvalidTransitionError(WodError):
+    """A state change that the state machine forbids, or that lost a race to another writer."""
+
+    code = "invalid_transition"
+
+
+class AlreadyEndedError(WodError):
+    code = "registration_ended"
+
+
+class SeatTakenError(WodError):
+    """The chosen student was taken between reading the pool and claiming it (retry another)."""
+
+    code = "seat_taken"
+
+
+class DuplicateRegistrationError(WodError):
+    """The participant already holds an active registration for this workshop."""
+
+    code = "already_registered"
+
+    def __init__(self, registration_id: str) -> None:
+        super().__init__(registration_id)
+        self.registration_id = registration_id
+
+
+class SuppressedAddressError(WodError):
+    """The address bounced or complained before: no mail may be sent to it."""
+
+    code = "email_suppressed"
+
+
+class UnauthorizedCallbackError(WodError):
+    """The callback is unsigned, forged, stale or replayed."""
+
+    code = "unauthorized"
+
+
+class ForbiddenCallbackError(WodError):
+    """The callback is signed but its order token does not open this registration's order."""
+
+    code = "forbidden"
+
+
+class DeliveryError(WodError):
+    """A follow-up (mail, queue, schedule) could not be delivered; the sweep will retry."""
+
+    code = "delivery_failed"
+
+
+class ConfigurationError(WodError):
+    """The deployment is misconfigured (e.g. a workshop's backend has no queue)."""
+
+    code = "configuration_error"

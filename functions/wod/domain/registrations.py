@@ -1,0 +1,106 @@
+"""A registration as the domain sees it, and the pure decisions about it.
+
+Who calls it: the registration service (building a new registration, choosing a seat) and the
+API (what a participant may see of it).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from wod_contracts.orders import OrderVerb, username_for
+from wod_contracts.workshop import EndAction, Workshop
+
+from .errors import WorkshopFullError
+from .participants import RegistrationRequest
+from .states import State
+
+# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it.
+RETENTION = timedelta(days=90)
+
+
+class FollowUp(StrEnum):
+    """What must happen after the seat is taken; each is retried by the sweep until done."""
+
+    WELCOME_MAIL = "welcome_mail"
+    CREATE_ORDER = "create_order"
+    SCHEDULES = "schedules"
+
+
+ALL_FOLLOW_UPS = frozenset(FollowUp)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Registration:
+    registration_id: str
+    workshop_id: str
+    backend: str
+    student: int
+    email: str
+    first_name: str
+    last_name: str
+    company: str
+    state: State
+    created_at: datetime
+    ends_at: datetime
+    reminder_at: datetime
+    order_id: str
+    order_verb: OrderVerb
+    follow_ups: frozenset[FollowUp] = field(default_factory=frozenset)
+    error: str = ""
+
+    @property
+    def username(self) -> str:
+        return username_for(self.student)
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.ends_at + RETENTION
+
+    def with_state(self, state: State) -> Registration:
+        return replace(self, state=state)
+
+
+def plan_registration(
+    request: RegistrationRequest, workshop: Workshop, student: int, now: datetime
+) -> Registration:
+    """The registration to write when `student` is claimed: the time starts now (the terms)."""
+    ends_at = now + timedelta(minutes=workshop.duration_minutes)
+    return Registration(
+        registration_id=new_id(),
+        workshop_id=workshop.id,
+        backend=workshop.backend,
+        student=student,
+        email=request.normalized_email,
+        first_name=request.first_name,
+        last_name=request.last_name,
+        company=request.company,
+        state=State.PENDING,
+        created_at=now,
+        ends_at=ends_at,
+        reminder_at=ends_at - timedelta(minutes=workshop.reminder_minutes),
+        order_id=new_id(),
+        order_verb=OrderVerb.CREATE,
+        follow_ups=ALL_FOLLOW_UPS,
+    )
+
+
+def choose_student(free: Collection[int], rng: random.Random | None = None) -> int:
+    """Pick a free student at random: concurrent registrations then rarely pick the same one,
+    so the conditional claim seldom has to retry."""
+    if not free:
+        raise WorkshopFullError("no free seat")
+    return (rng or random.SystemRandom()).choice(sorted(free))
+
+
+def end_verb(workshop: Workshop) -> OrderVerb:
+    return OrderVerb.RESET if workshop.on_end is EndAction.RESET else OrderVerb.CLEANUP

@@ -1,0 +1,52 @@
+"""What the agent reports to `POST /api/agent/callbacks` once an order is carried out.
+
+The body is signed (see `signing`); the password travels only here, over TLS, and only for a
+successful CREATE, so that the API can mail it. The API never stores it.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from .orders import Identifier, OrderVerb, Token
+
+CALLBACK_SCHEMA_VERSION = 1
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class AgentCallback(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = CALLBACK_SCHEMA_VERSION
+    order_id: Identifier
+    registration_id: Identifier
+    verb: OrderVerb
+    callback_token: Token
+    outcome: Outcome
+    password: SecretStr | None = Field(default=None, min_length=12, max_length=128)
+    error: str | None = Field(default=None, max_length=2000)
+    finished_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _password_only_for_created_seats(self) -> AgentCallback:
+        created = self.verb is OrderVerb.CREATE and self.outcome is Outcome.SUCCEEDED
+        if created and self.password is None:
+            raise ValueError("a successful CREATE must report the password")
+        if not created and self.password is not None:
+            raise ValueError("only a successful CREATE carries a password")
+        return self
+
+    def to_wire(self) -> str:
+        """JSON with the password revealed: for the signed request body only."""
+        data = self.model_dump(mode="json")
+        if self.password is not None:
+            data["password"] = self.password.get_secret_value()
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,67 @@
+"""The order message the API puts on a backend's queue and the agent carries out.
+
+Versioned and strict (`extra="forbid"`): a message from a newer API is refused loudly,
+never half-understood. An order never carries a password.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from .workshop import BackendName, WorkshopId
+
+ORDER_SCHEMA_VERSION = 1
+
+Token = Annotated[str, StringConstraints(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class OrderVerb(StrEnum):
+    CREATE = "CREATE"
+    CLEANUP = "CLEANUP"
+    RESET = "RESET"
+
+
+def username_for(student: int) -> str:
+    """The backend account of a student number (the reference system's `studentN`)."""
+    return f"student{student}"
+
+
+class Order(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = ORDER_SCHEMA_VERSION
+    order_id: Identifier
+    verb: OrderVerb
+    registration_id: Identifier
+    workshop_id: WorkshopId
+    backend: BackendName
+    student: int = Field(ge=1)
+    callback_token: Token = Field(
+        description="One-time token: the callback for this order must carry it. "
+        "The API keeps only its hash."
+    )
+    issued_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @property
+    def username(self) -> str:
+        return username_for(self.student)
+
+    @property
+    def seat(self) -> str:
+        """Orders of one seat are never worked on at once (the FIFO group id)."""
+        return f"{self.backend}.{self.student}"
+
+
+def parse_order(body: str) -> Order:
+    return Order.model_validate_json(body)
+
+
+def order_expired(order: Order, now: datetime) -> bool:
+    """A CREATE whose session is already over must not deploy anything."""
+    return order.verb is OrderVerb.CREATE and now >= order.ends_at

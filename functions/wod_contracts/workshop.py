@@ -1,0 +1,136 @@
+"""The metadata of one workshop (`workshops/<ID>/workshop.yml`).
+
+One model read by the catalog site, the table seeding and the backend agent.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+WorkshopId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
+BackendName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 +#.-]{0,30}$")]
+
+DEFAULT_REMINDER_MINUTES = 60
+
+
+class EndAction(StrEnum):
+    """What the backend does to a seat when a session ends."""
+
+    CLEANUP = "cleanup"
+    RESET = "reset"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class Level(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudentRange(_Strict):
+    """Student accounts `studentFIRST`..`studentLAST` on the backend; the range is the capacity."""
+
+    first: int = Field(ge=1, le=99_999)
+    last: int = Field(ge=1, le=99_999)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StudentRange:
+        if self.last < self.first:
+            raise ValueError(f"last ({self.last}) is below first ({self.first})")
+        return self
+
+    @property
+    def capacity(self) -> int:
+        return self.last - self.first + 1
+
+    def numbers(self) -> range:
+        return range(self.first, self.last + 1)
+
+    def overlaps(self, other: StudentRange) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+class Presenter(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    role: str = Field(default="", max_length=100)
+
+
+class NotebookEntry(_Strict):
+    """A lab notebook of the workshop and what it covers (shown on the workshop's page)."""
+
+    file: str = Field(pattern=r"^[\w][\w .-]*\.ipynb$")
+    title: str = Field(min_length=1, max_length=120)
+    covers: str = Field(default="", max_length=500)
+
+
+class Workshop(_Strict):
+    """One workshop of the catalog."""
+
+    id: WorkshopId
+    title: str = Field(min_length=1, max_length=120)
+    summary: str = Field(min_length=1, max_length=300)
+    description: str = Field(min_length=1, max_length=10_000)
+    duration_minutes: int = Field(ge=2, le=7 * 24 * 60)
+    reminder_minutes_before_end: int | None = Field(
+        default=None,
+        ge=1,
+        description="Defaults to 60 minutes, or half the duration for shorter workshops.",
+    )
+    students: StudentRange
+    on_end: EndAction = EndAction.CLEANUP
+    kernel: Literal["python3", "bash"] = "python3"
+    tags: list[Tag] = Field(default_factory=list, max_length=10)
+    level: Level = Level.BEGINNER
+    presenter: Presenter
+    survey_url: HttpUrl | None = Field(
+        default=None, description="Falls back to the survey URL of branding.yml."
+    )
+    badge: str | None = Field(
+        default=None,
+        pattern=r"^[\w][\w.-]*\.svg$",
+        description="An SVG file in the workshop's directory; a branded one is generated if absent.",
+    )
+    visibility: Visibility = Visibility.PUBLIC
+    active: bool = True
+    backend: BackendName = "default"
+    notebooks: list[NotebookEntry] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _reminder_inside_session(self) -> Workshop:
+        minutes = self.reminder_minutes_before_end
+        if minutes is not None and minutes >= self.duration_minutes:
+            raise ValueError(
+                f"reminder_minutes_before_end ({minutes}) must be shorter than "
+                f"duration_minutes ({self.duration_minutes})"
+            )
+        return self
+
+    @property
+    def capacity(self) -> int:
+        return self.students.capacity
+
+    @property
+    def reminder_minutes(self) -> int:
+        if self.reminder_minutes_before_end is not None:
+            return self.reminder_minutes_before_end
+        return min(DEFAULT_REMINDER_MINUTES, self.duration_minutes // 2)
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema that editors use to check `workshop.yml` files."""
+    schema = Workshop.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Workshops-on-Demand workshop.yml"
+    return schema
