@@ -1,0 +1,168 @@
+// A workshop's page: live seats and the registration form (POST /api/registrations).
+import { api, every } from "./api.js";
+import { showSeats } from "./seats.js";
+
+const REFRESH_MS = 15000;
+const FIELDS = ["email", "first_name", "last_name", "company", "accept_terms"];
+const LABELS = {
+  email: "Email",
+  first_name: "First name",
+  last_name: "Last name",
+  company: "Company",
+  accept_terms: "Terms",
+};
+const REQUIRED = {
+  email: "Enter your email address.",
+  first_name: "Enter your first name.",
+  last_name: "Enter your last name.",
+  company: "Enter your company or organization.",
+  accept_terms: "Accept the terms of participation to register.",
+};
+
+/** Field problems found before sending: empty fields, an address without "@", unchecked terms. */
+export function checkForm(values) {
+  const problems = {};
+  for (const name of FIELDS) {
+    const value = values[name];
+    if (name === "accept_terms" ? value !== true : !String(value || "").trim()) {
+      problems[name] = REQUIRED[name];
+    }
+  }
+  if (!problems.email && !/^[^@\s]+@[^@\s]+$/.test(values.email.trim())) {
+    problems.email = "Enter an email address like name@example.org.";
+  }
+  return problems;
+}
+
+/** The sentence shown for a failed registration, from the API's error. */
+export function failureText(error) {
+  const body = error.body || {};
+  switch (error.status) {
+    case 0:
+      return "The registration service cannot be reached right now, so nothing was sent. "
+        + "Please try again in a few minutes.";
+    case 409:
+      return `This workshop is full right now. ${body.message || ""}`.trim();
+    case 404:
+      return "This workshop is not open for registration any more.";
+    case 422:
+      return body.message || "Some fields need your attention.";
+    case 429:
+      return "Too many attempts. Please wait a minute and try again.";
+    default:
+      return `Registration failed (${error.message}). Please try again in a few minutes.`;
+  }
+}
+
+function readForm(form) {
+  const values = {};
+  for (const name of FIELDS) {
+    const input = form.elements.namedItem(name);
+    values[name] = input.type === "checkbox" ? input.checked : input.value.trim();
+  }
+  return values;
+}
+
+function showProblems(form, alert, problems, summary) {
+  let first = null;
+  for (const name of FIELDS) {
+    const input = form.elements.namedItem(name);
+    const slot = form.querySelector(`[data-wod-error-for="${name}"]`);
+    const message = problems[name] || "";
+    slot.textContent = message;
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+  }
+  const names = Object.keys(problems).filter((name) => FIELDS.includes(name));
+  const extra = Object.keys(problems).filter((name) => !FIELDS.includes(name));
+  if (names.length || extra.length) {
+    const items = names.map((name) => `${LABELS[name]}: ${problems[name]}`)
+      .concat(extra.map((name) => `${name}: ${problems[name]}`));
+    setAlert(alert, "error", `${summary} ${items.join(" ")}`);
+  }
+  if (first) first.focus();
+}
+
+function setAlert(alert, kind, text) {
+  alert.className = `wod-form__alert${kind ? ` wod-form__alert--${kind}` : ""}`;
+  alert.textContent = text;
+}
+
+function setupForm(form) {
+  const workshopId = form.dataset.wodRegister;
+  const alert = form.querySelector("[data-wod-form-alert]");
+  const button = form.querySelector('button[type="submit"]');
+  let busy = false;
+
+  const onSubmit = async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    const values = readForm(form);
+    const problems = checkForm(values);
+    if (Object.keys(problems).length) {
+      const n = Object.keys(problems).length;
+      showProblems(form, alert, problems, `Please correct ${n} field${n === 1 ? "" : "s"}.`);
+      return;
+    }
+    showProblems(form, alert, {}, "");
+    busy = true;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    setAlert(alert, "info", "Sending your registration…");
+    try {
+      const result = await api("POST", "registrations", { body: { workshop_id: workshopId, ...values } });
+      const done = document.createElement("div");
+      done.className = "wod-form__done";
+      done.setAttribute("role", "status");
+      done.tabIndex = -1;
+      const title = document.createElement("p");
+      title.className = "wod-form__done-title";
+      title.textContent = "You are registered!";
+      const text = document.createElement("p");
+      text.textContent = `We are sending a mail to ${values.email} with a link to follow the `
+        + "preparation of your workshop environment. Check your spam folder if it does not arrive.";
+      done.append(title, text);
+      if (result && result.message) {
+        const server = document.createElement("p");
+        server.textContent = result.message;
+        done.append(server);
+      }
+      form.replaceWith(done);
+      done.focus();
+    } catch (error) {
+      if (error.status === 422 && error.body && error.body.fields) {
+        showProblems(form, alert, error.body.fields, failureText(error));
+      } else {
+        setAlert(alert, "error", failureText(error));
+        alert.focus();
+      }
+    } finally {
+      busy = false;
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  };
+  form.addEventListener("submit", onSubmit);
+  return () => form.removeEventListener("submit", onSubmit);
+}
+
+/** Mount on a workshop page; returns the cleanup for instant navigation. */
+export function mountWorkshop(root) {
+  const form = root.querySelector("[data-wod-register]");
+  if (!form) return null;
+  const id = form.dataset.wodRegister;
+  const seats = [...root.querySelectorAll("[data-wod-seats]")];
+  const stopSeats = every(REFRESH_MS, () =>
+    api("GET", `workshops/${encodeURIComponent(id)}`)
+      .then((workshop) => seats.forEach((el) => showSeats(el, workshop)))
+      .catch(() => seats.forEach((el) => showSeats(el, null))));
+  const stopForm = setupForm(form);
+  return () => {
+    stopSeats();
+    stopForm();
+  };
+}
