@@ -1,0 +1,208 @@
+"""`Deployer` with ansible-runner: one playbook per verb, extravars built from the order.
+
+The password itself never reaches Ansible: the playbook gets a salted hash, through a 0600
+file that it reads with `no_log` and that is deleted afterwards. The event handler redacts
+anything secret that could still show up in an event before it is written to the artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+from passlib.hash import pbkdf2_sha256, sha512_crypt
+from pydantic import SecretStr
+from wod_contracts.branding import Branding
+from wod_contracts.catalog import Catalog, CatalogError
+from wod_contracts.orders import Order
+
+from .config import AccountMode
+from .notebooks import NotebookValues, stage_workshop
+from .ports import DeploymentError, PermanentOrderError
+
+log = logging.getLogger(__name__)
+PLAYBOOKS_DIR = Path(__file__).parent / "playbooks"
+REDACTED = "********"
+STUDENTS_GROUP = "wodstudents"
+
+
+@dataclass(frozen=True)
+class DeployerSettings:
+    account_mode: AccountMode
+    homes_dir: Path
+    state_dir: Path
+    hub_url: str
+    python: str
+    playbook_binary: Path | None
+    timeout_seconds: int
+    artifacts_kept: int = 10
+
+    @property
+    def passwords_dir(self) -> Path:
+        return self.state_dir / "hub-passwords"
+
+
+def password_hash(password: SecretStr, mode: AccountMode) -> str:
+    """What the account store expects: crypt(3) for Linux, pbkdf2 for the hub's hash files."""
+    secret = password.get_secret_value()
+    if mode is AccountMode.SYSTEM:
+        return str(sha512_crypt.hash(secret))
+    return str(pbkdf2_sha256.hash(secret))
+
+
+def redactor(secrets: list[str]) -> Callable[[dict[str, Any]], bool]:
+    """An ansible-runner event handler that scrubs the given strings from every event."""
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in secrets:
+                value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    def handle(event: dict[str, Any]) -> bool:
+        for key, value in list(event.items()):
+            event[key] = scrub(value)
+        return True  # keep the (scrubbed) event in the artifacts
+
+    return handle
+
+
+class AnsibleDeployer:
+    def __init__(
+        self,
+        settings: DeployerSettings,
+        catalog: Callable[[], Catalog],
+        branding: Callable[[], Branding],
+    ) -> None:
+        self._settings = settings
+        self._catalog = catalog
+        self._branding = branding
+
+    def deploy(self, order: Order, password: SecretStr) -> None:
+        settings = self._settings
+        try:
+            entry = self._catalog().get(order.workshop_id)
+        except CatalogError as exc:
+            raise DeploymentError(f"the catalog is invalid: {exc}") from exc
+        except KeyError as exc:
+            raise PermanentOrderError(
+                f"workshop {order.workshop_id} is not on this backend"
+            ) from exc
+        workshop = entry.workshop
+        branding = self._branding()
+        work = settings.state_dir / "work" / order.order_id
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, mode=0o700)
+        try:
+            staging = work / "files"
+            stage_workshop(
+                entry.directory,
+                staging,
+                NotebookValues(
+                    student=order.student,
+                    username=order.username,
+                    hub_url=settings.hub_url,
+                    survey_url=str(workshop.survey_url or branding.survey_url),
+                    organization=branding.name,
+                    workshop_id=workshop.id,
+                    workshop_title=workshop.title,
+                ),
+            )
+            hashed = password_hash(password, settings.account_mode)
+            secrets_file = work / "secrets.json"
+            fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"wod_password_hash": hashed}, handle)
+            extravars = self._extravars(order, entry.directory, staging, secrets_file)
+            self._run(order, extravars, [password.get_secret_value(), hashed])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _extravars(
+        self, order: Order, workshop_dir: Path, staging: Path, secrets_file: Path
+    ) -> dict[str, Any]:
+        settings = self._settings
+        setup, reset = workshop_dir / "setup.yml", workshop_dir / "reset.yml"
+        extravars: dict[str, Any] = {
+            "wod_order_id": order.order_id,
+            "wod_verb": order.verb.value,
+            "wod_workshop_id": order.workshop_id,
+            "wod_student": order.student,
+            "wod_username": order.username,
+            "wod_account_mode": settings.account_mode.value,
+            "wod_home": str(settings.homes_dir / order.username),
+            "wod_workshop_dir": str(workshop_dir),
+            "wod_staging_dir": str(staging),
+            "wod_secrets_file": str(secrets_file),
+            "wod_passwords_dir": str(settings.passwords_dir),
+            "wod_setup_tasks": str(setup) if setup.is_file() else "",
+            "wod_reset_tasks": str(reset) if reset.is_file() else "",
+            "wod_students_group": STUDENTS_GROUP,
+        }
+        if settings.account_mode is AccountMode.SYSTEM:
+            extravars["wod_owner"] = order.username
+        return extravars
+
+    def _run(self, order: Order, extravars: dict[str, Any], secrets: list[str]) -> None:
+        settings = self._settings
+        playbook = PLAYBOOKS_DIR / f"{order.verb.value.lower()}.yml"
+        private_dir = settings.state_dir / "runner" / order.seat
+        private_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log.info("running %s for %s (order %s)", playbook.name, order.username, order.order_id)
+        kwargs: dict[str, Any] = {}
+        if settings.playbook_binary is not None:
+            kwargs["binary"] = str(settings.playbook_binary)
+        try:
+            runner = ansible_runner.run(
+                private_data_dir=str(private_dir),
+                playbook=str(playbook),
+                inventory=(
+                    "localhost ansible_connection=local"
+                    f" ansible_python_interpreter={settings.python}"
+                ),
+                extravars=extravars,
+                event_handler=redactor(secrets),
+                rotate_artifacts=settings.artifacts_kept,
+                ident=f"{order.order_id}-{os.urandom(3).hex()}",
+                quiet=True,
+                timeout=settings.timeout_seconds,
+                envvars={
+                    "ANSIBLE_NOCOLOR": "1",
+                    "ANSIBLE_LOCALHOST_WARNING": "False",
+                    "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+                    "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                },
+                **kwargs,
+            )
+        except Exception as exc:  # ansible-runner raises bare exceptions on setup problems
+            raise DeploymentError(f"ansible-runner could not start: {exc}") from exc
+        if runner.rc != 0 or runner.status != "successful":
+            raise DeploymentError(
+                f"{playbook.name} {runner.status} (rc {runner.rc}){_failed_task(runner)}"
+            )
+
+
+def _failed_task(runner: Any) -> str:
+    """The name and message of the first failed task, for the error report."""
+    try:
+        for event in runner.events:
+            if event.get("event") in ("runner_on_failed", "runner_on_unreachable"):
+                data = event.get("event_data", {})
+                result = data.get("res", {})
+                message = result.get("msg", "") if isinstance(result, dict) else ""
+                return f" at task '{data.get('task', '?')}': {message}"[:500]
+    except (OSError, ValueError):
+        return ""
+    return ""

@@ -1,0 +1,126 @@
+"""`wod-agent run | once | check`: reads the config and wires the adapters, once.
+
+Thin on purpose: the behaviour lives in `loop` and `service`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from wod_contracts.branding import load_branding
+from wod_contracts.catalog import load_catalog
+
+from .ansible_deployer import AnsibleDeployer, DeployerSettings
+from .callback_client import SignedCallbackClient
+from .checks import run_checks
+from .config import DEFAULT_CONFIG_PATH, AgentConfig, ConfigError, load_config
+from .hub_rest import JupyterHubRest
+from .journal import Journal
+from .loop import AgentLoop
+from .secrets_box import SecretBox
+from .service import OrderService, OrderTimings
+from .sqs_queue import SqsOrderQueue
+
+log = logging.getLogger("wod_agent")
+
+
+def build_loop(
+    config: AgentConfig, on_finished: Callable[[OrderTimings], None] | None = None
+) -> tuple[AgentLoop, Journal]:
+    """Wire the real adapters (also used by the benchmark)."""
+    config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secret = config.callback_secret_bytes()
+    journal = Journal(config.journal_path)
+    deployer = AnsibleDeployer(
+        DeployerSettings(
+            account_mode=config.account_mode,
+            homes_dir=config.homes_dir,
+            state_dir=config.state_dir,
+            hub_url=config.hub_url,
+            python=sys.executable,
+            playbook_binary=config.playbook_binary(),
+            timeout_seconds=config.playbook_timeout,
+        ),
+        catalog=lambda: load_catalog(config.workshops_dirs),
+        branding=lambda: load_branding(config.branding_file),
+    )
+    service = OrderService(
+        journal=journal,
+        box=SecretBox(secret),
+        hub=JupyterHubRest(config.hub_api_url, config.hub_token_value()),
+        deployer=deployer,
+        callbacks=SignedCallbackClient(config.api_url, secret),
+        max_receives=config.max_receives,
+        on_finished=on_finished,
+    )
+    queue = SqsOrderQueue(
+        config.queue_url, region=config.aws_region, endpoint_url=config.sqs_endpoint_url
+    )
+    loop = AgentLoop(
+        queue=queue,
+        service=service,
+        parallelism=config.parallelism,
+        visibility_timeout=config.visibility_timeout,
+        poll_wait_seconds=config.poll_wait_seconds,
+        retry_delay=config.retry_delay,
+    )
+    return loop, journal
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wod-agent", description=__doc__)
+    parser.add_argument(
+        "--config", type=Path, default=None, help=f"YAML settings (default {DEFAULT_CONFIG_PATH})"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="poll the queue until SIGTERM")
+    commands.add_parser("once", help="one poll; carry out what came, then exit (cron, tests)")
+    commands.add_parser("check", help="diagnose config, queue, hub token and ansible")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # botocore logs request bodies at DEBUG; nothing of ours is secret there, but it is noise.
+    logging.getLogger("botocore").setLevel(logging.INFO)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "check":
+        return 0 if run_checks(config, print) else 1
+
+    try:
+        loop, journal = build_loop(config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: finishing the current orders, then exiting", signum)
+        loop.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("wod-agent polling %s (%s mode)", config.queue_url, config.account_mode.value)
+    try:
+        loop.run(once=args.command == "once")
+    finally:
+        journal.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The agent's settings: a YAML file plus `WOD_AGENT_<FIELD>` environment overrides.
+
+Read once by `cli`; every error names the field (and the file) it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+DEFAULT_CONFIG_PATH = Path("/etc/wod-agent/config.yml")
+ENV_PREFIX = "WOD_AGENT_"
+
+
+class ConfigError(ValueError):
+    """The configuration is unreadable or invalid; `problems` holds one line per field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid agent configuration:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class AccountMode(StrEnum):
+    SYSTEM = "system"  # Linux users studentN, PAM, the agent runs as root
+    LOCAL = "local"  # no root: hashes in a file, servers run as the hub's user
+
+
+class AgentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    queue_url: str = Field(min_length=1, description="The backend's SQS order queue.")
+    api_url: str = Field(pattern=r"^https?://", description="e.g. https://api.example.org/api")
+    callback_secret: SecretStr | None = None
+    callback_secret_file: Path | None = None
+    hub_url: str = Field(pattern=r"^https?://", description="Public URL of the hub (notebooks).")
+    hub_api_url: str = Field(
+        pattern=r"^https?://", description="e.g. http://127.0.0.1:8000/hub/api"
+    )
+    hub_token: SecretStr | None = None
+    hub_token_file: Path | None = None
+    account_mode: AccountMode = AccountMode.SYSTEM
+    workshops_dirs: list[Path] = Field(min_length=1, description="Public dir first, then private.")
+    homes_dir: Path = Path("/home")
+    state_dir: Path = Path("/var/lib/wod-agent")
+    branding_file: Path = Path("/etc/wod-agent/branding.yml")
+    parallelism: int = Field(default=4, ge=1, le=64)
+    visibility_timeout: int = Field(default=300, ge=5, le=43_200)
+    max_receives: int = Field(default=5, ge=1, le=1000)
+    poll_wait_seconds: int = Field(default=20, ge=0, le=20)
+    retry_delay: int = Field(
+        default=30, ge=0, le=43_200, description="Before a failed order is retried."
+    )
+    playbook_timeout: int = Field(default=1800, ge=10)
+    aws_region: str | None = None
+    sqs_endpoint_url: str | None = None
+    ansible_playbook: Path | None = Field(
+        default=None, description="Defaults to the one beside this Python, then PATH."
+    )
+
+    @model_validator(mode="after")
+    def _one_source_per_secret(self) -> AgentConfig:
+        for name in ("callback_secret", "hub_token"):
+            inline, file = getattr(self, name), getattr(self, f"{name}_file")
+            if (inline is None) == (file is None):
+                raise ValueError(f"{name}: give exactly one of {name} or {name}_file")
+        return self
+
+    def _secret(self, name: str) -> str:
+        inline: SecretStr | None = getattr(self, name)
+        if inline is not None:
+            return inline.get_secret_value()
+        path: Path = getattr(self, f"{name}_file")
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError([f"{name}_file: cannot read {path}: {exc.strerror}"]) from exc
+        if not value:
+            raise ConfigError([f"{name}_file: {path} is empty"])
+        return value
+
+    def callback_secret_bytes(self) -> bytes:
+        return self._secret("callback_secret").encode()
+
+    def hub_token_value(self) -> str:
+        return self._secret("hub_token")
+
+    @property
+    def journal_path(self) -> Path:
+        return self.state_dir / "journal.sqlite"
+
+    @property
+    def hub_passwords_dir(self) -> Path:
+        """Local mode: one salted hash per student, read by `hub_auth.HashFileAuthenticator`."""
+        return self.state_dir / "hub-passwords"
+
+    def playbook_binary(self) -> Path | None:
+        if self.ansible_playbook is not None:
+            return self.ansible_playbook
+        beside = Path(sys.executable).parent / "ansible-playbook"
+        return beside if beside.is_file() else None
+
+
+_LIST_FIELDS = {"workshops_dirs"}
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name in AgentConfig.model_fields:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if name in _LIST_FIELDS:
+            # A JSON list, or paths separated like PATH.
+            overrides[name] = (
+                json.loads(raw) if raw.lstrip().startswith("[") else raw.split(os.pathsep)
+            )
+        else:
+            overrides[name] = raw
+    return overrides
+
+
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> AgentConfig:
+    """The YAML file (if it exists, or if it was named) overlaid with the environment."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source = str(path or DEFAULT_CONFIG_PATH)
+    target = path or DEFAULT_CONFIG_PATH
+    if path is not None or target.exists():
+        try:
+            loaded = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ConfigError([f"{source}: cannot read: {exc.strerror}"]) from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError([f"{source}: not valid YAML: {exc}"]) from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError([f"{source}: expected a mapping of fields"])
+        data.update(loaded)
+    try:
+        data.update(_env_overrides(environ))
+    except json.JSONDecodeError as exc:
+        raise ConfigError([f"{ENV_PREFIX}WORKSHOPS_DIRS: not a JSON list: {exc}"]) from exc
+    try:
+        return AgentConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(part) for part in err["loc"]) or "(config)"
+            problems.append(f"{source}: {field}: {err['msg']}")
+        raise ConfigError(problems) from exc

@@ -1,0 +1,123 @@
+"""JupyterHub settings for the two account modes, applied by `backend_agent/hub/*.py`.
+
+Kept here, typed and importable, so the two hub config files stay three lines long. Settings
+come from `WOD_HUB_*` variables (read once, in `HubSettings.from_env`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .hub_rest import REQUIRED_SCOPES
+from .notebooks import FIRST_NOTEBOOK
+
+AGENT_SERVICE = "wod-agent"
+STUDENTS_GROUP = "wodstudents"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    ip: str
+    port: int
+    hub_port: int
+    proxy_api_port: int
+    data_dir: Path
+    agent_token: str
+    proxy_command: str
+    singleuser_command: str
+    homes_dir: Path
+    passwords_dir: Path
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> HubSettings:
+        env = os.environ if environ is None else environ
+        token = env.get("WOD_HUB_AGENT_TOKEN", "")
+        token_file = env.get("WOD_HUB_AGENT_TOKEN_FILE", "")
+        if not token and token_file:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        if not token:
+            raise ValueError("set WOD_HUB_AGENT_TOKEN_FILE (or WOD_HUB_AGENT_TOKEN) for the agent")
+        here = Path(sys.executable).parent
+        state_dir = Path(env.get("WOD_AGENT_STATE_DIR", "/var/lib/wod-agent"))
+        return cls(
+            ip=env.get("WOD_HUB_IP", "0.0.0.0"),  # noqa: S104  # the public entry point
+            port=int(env.get("WOD_HUB_PORT", "8000")),
+            hub_port=int(env.get("WOD_HUB_INTERNAL_PORT", "8081")),
+            proxy_api_port=int(env.get("WOD_HUB_PROXY_API_PORT", "8001")),
+            data_dir=Path(env.get("WOD_HUB_DATA_DIR", "/var/lib/wod-hub")),
+            agent_token=token,
+            proxy_command=env.get("WOD_HUB_PROXY_COMMAND")
+            or shutil.which("configurable-http-proxy")
+            or "configurable-http-proxy",
+            singleuser_command=env.get("WOD_HUB_SINGLEUSER", str(here / "jupyterhub-singleuser")),
+            homes_dir=Path(env.get("WOD_AGENT_HOMES_DIR", "/home")),
+            passwords_dir=Path(env.get("WOD_HUB_PASSWORDS_DIR", str(state_dir / "hub-passwords"))),
+        )
+
+
+def _common(c: Any, settings: HubSettings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    c.JupyterHub.bind_url = f"http://{settings.ip}:{settings.port}"
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{settings.hub_port}"
+    # Explicit: the default (bind port + 1) collides easily.
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.command = [settings.proxy_command]
+    c.ConfigurableHTTPProxy.pid_file = str(settings.data_dir / "proxy.pid")
+    c.JupyterHub.db_url = f"sqlite:///{settings.data_dir / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(settings.data_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.services = [{"name": AGENT_SERVICE, "api_token": settings.agent_token}]
+    c.JupyterHub.load_roles = [
+        {
+            "name": AGENT_SERVICE,
+            "description": "What the backend agent needs: start, stop and forget student users.",
+            "scopes": list(REQUIRED_SCOPES),
+            "services": [AGENT_SERVICE],
+        }
+    ]
+    # The mailed Start link goes through /hub/user-redirect; land on the first notebook.
+    c.Spawner.default_url = f"/lab/tree/{FIRST_NOTEBOOK}"
+    # A stopped server starts by itself instead of showing a "Launch" button.
+    c.JupyterHub.implicit_spawn_seconds = 0.5
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 90
+    c.Authenticator.admin_users = set()
+
+
+def configure_system(c: Any, environ: Mapping[str, str] | None = None) -> None:
+    """Linux users studentN, PAM, LocalProcessSpawner: the production default (hub as root).
+
+    The single-user command must come from a virtualenv made from the system's
+    /usr/bin/python3 (a student cannot run a Python that lives under root's home).
+    """
+    settings = HubSettings.from_env(environ)
+    _common(c, settings)
+    c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
+    c.PAMAuthenticator.allowed_groups = {STUDENTS_GROUP}
+    c.PAMAuthenticator.open_sessions = False
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+    c.Spawner.cmd = [settings.singleuser_command]
+    venv_bin = str(Path(settings.singleuser_command).parent)
+    c.Spawner.environment = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"}
+    c.Spawner.notebook_dir = "~"
+
+
+def configure_local(c: Any, environ: Mapping[str, str] | None = None) -> None:
+    """No root: hashes written by the agent; every server runs as the hub's own user."""
+    settings = HubSettings.from_env(environ)
+    _common(c, settings)
+    c.JupyterHub.authenticator_class = "wod_agent.hub_auth.HashFileAuthenticator"
+    c.HashFileAuthenticator.passwords_dir = str(settings.passwords_dir)
+    c.Authenticator.allow_all = True  # the authenticator itself admits students only
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.SimpleLocalProcessSpawner.home_dir_template = str(settings.homes_dir / "{username}")
+    c.Spawner.cmd = [settings.singleuser_command]
+    venv_bin = str(Path(settings.singleuser_command).parent)
+    c.Spawner.environment = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"}
+    if os.geteuid() == 0:
+        c.Spawner.args = ["--allow-root"]  # servers run as the hub's user, here root
