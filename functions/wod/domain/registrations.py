@@ -30,9 +30,11 @@ class FollowUp(StrEnum):
     WELCOME_MAIL = "welcome_mail"
     CREATE_ORDER = "create_order"
     SCHEDULES = "schedules"
+    END_ORDER = "end_order"  # the CLEANUP or RESET order of a session that is ending
 
 
-ALL_FOLLOW_UPS = frozenset(FollowUp)
+# What a new registration must get done once its seat is taken, in this order.
+START_FOLLOW_UPS = (FollowUp.WELCOME_MAIL, FollowUp.CREATE_ORDER, FollowUp.SCHEDULES)
 
 
 def new_id() -> str:
@@ -90,7 +92,7 @@ def plan_registration(
         reminder_at=ends_at - timedelta(minutes=workshop.reminder_minutes),
         order_id=new_id(),
         order_verb=OrderVerb.CREATE,
-        follow_ups=ALL_FOLLOW_UPS,
+        follow_ups=frozenset(START_FOLLOW_UPS),
     )
 
 

@@ -1,0 +1,1 @@
+"""Vendor code (DynamoDB, SES, SQS, Scheduler), translated into the project's own errors."""

@@ -1,0 +1,100 @@
+"""PynamoDB models of the three tables that `template.yaml` declares.
+
+`tests/unit/test_template_tables.py` holds the template's keys, indexes and TTL attributes
+against these models, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from wod.settings import Settings
+
+
+class WorkshopRecord(Model):
+    """A workshop of the catalog and its pool of free students (one item, so claims are atomic)."""
+
+    class Meta:
+        table_name = "wod-workshops"
+
+    workshop_id = UnicodeAttribute(hash_key=True)
+    meta = JSONAttribute()  # the Workshop model, as seeded from workshop.yml
+    active = BooleanAttribute(default=True)
+    public = BooleanAttribute(default=True)
+    capacity = NumberAttribute()
+    # DynamoDB has no empty sets: the attribute disappears when the last seat is taken.
+    free_students = NumberSetAttribute(null=True)
+    # Bumped by every claim and release, so that re-seeding never overwrites a concurrent change.
+    pool_version = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute()
+
+
+class StateIndex(GlobalSecondaryIndex["RegistrationRecord"]):
+    """Registrations by state, oldest change first: what the sweep and the lifecycle query."""
+
+    class Meta:
+        index_name = "by-state"
+        projection = AllProjection()
+
+    state = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
+class RegistrationRecord(Model):
+    class Meta:
+        table_name = "wod-registrations"
+
+    registration_id = UnicodeAttribute(hash_key=True)
+    workshop_id = UnicodeAttribute()
+    backend = UnicodeAttribute()
+    student = NumberAttribute()
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    company = UnicodeAttribute()
+    state = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    ends_at = UTCDateTimeAttribute()
+    reminder_at = UTCDateTimeAttribute()
+    order_id = UnicodeAttribute()
+    order_verb = UnicodeAttribute()
+    follow_ups = UnicodeSetAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    sweep_lease_until = NumberAttribute(null=True)
+    duplicate_notice_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    by_state = StateIndex()
+
+
+class GuardRecord(Model):
+    """Uniqueness guards: one active registration per email and workshop, one use per signature."""
+
+    class Meta:
+        table_name = "wod-guards"
+
+    guard_id = UnicodeAttribute(hash_key=True)
+    registration_id = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (WorkshopRecord, RegistrationRecord, GuardRecord)
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point the models at the deployment's table names (once, by the service factory)."""
+    WorkshopRecord.Meta.table_name = settings.workshops_table
+    RegistrationRecord.Meta.table_name = settings.registrations_table
+    GuardRecord.Meta.table_name = settings.guards_table

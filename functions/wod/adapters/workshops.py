@@ -1,0 +1,103 @@
+"""Workshops in DynamoDB: the catalog as seeded from `workshop.yml` files, with live seats.
+
+Read by the API; written by the seeding step (`wod.seed`) at deploy time and by `make demo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from wod.domain.errors import WorkshopNotFoundError
+from wod.domain.states import HOLDS_SEAT
+from wod_contracts.workshop import Visibility, Workshop
+
+from .models import RegistrationRecord, WorkshopRecord
+
+
+@dataclass(frozen=True)
+class WorkshopSeats:
+    workshop: Workshop
+    free_students: frozenset[int]
+
+    @property
+    def seats_total(self) -> int:
+        return self.workshop.capacity
+
+    @property
+    def seats_available(self) -> int:
+        return len(self.free_students)
+
+
+def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
+    return WorkshopSeats(
+        workshop=Workshop.model_validate(record.meta),
+        free_students=frozenset(int(s) for s in record.free_students or ()),
+    )
+
+
+class WorkshopStore:
+    def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats:
+        """One workshop (active or not, public or private); WorkshopNotFoundError if unknown."""
+        try:
+            return _to_seats(WorkshopRecord.get(workshop_id, consistent_read=consistent))
+        except DoesNotExist as exc:
+            raise WorkshopNotFoundError(workshop_id) from exc
+
+    def listed(self) -> list[WorkshopSeats]:
+        """The active public workshops, in catalog order (by title)."""
+        records = WorkshopRecord.scan(
+            (WorkshopRecord.active == True) & (WorkshopRecord.public == True)  # noqa: E712
+        )
+        return sorted((_to_seats(r) for r in records), key=lambda s: s.workshop.title.lower())
+
+    def seed(self, workshops: Iterable[Workshop], now: datetime) -> None:
+        """Write the catalog without disturbing seats in use.
+
+        A new workshop gets its whole range as free students. For a known one, the metadata is
+        replaced, students that left the range stop being free, and students that joined it
+        become free unless a registration holds them.
+        """
+        for workshop in workshops:
+            # A registration that claims or releases meanwhile bumps pool_version: start over.
+            while not self._seed_one(workshop, now):
+                pass
+
+    def _seed_one(self, workshop: Workshop, now: datetime) -> bool:
+        wanted = set(workshop.students.numbers())
+        try:
+            record = WorkshopRecord.get(workshop.id, consistent_read=True)
+            free = {int(s) for s in record.free_students or ()}
+            held = self._held_students(workshop.id)
+            new_free = (free & wanted) | (wanted - held - free)
+            condition = WorkshopRecord.pool_version == record.pool_version
+        except DoesNotExist:
+            record = WorkshopRecord(workshop.id, pool_version=0)
+            new_free = wanted
+            condition = WorkshopRecord.workshop_id.does_not_exist()
+        record.meta = workshop.model_dump(mode="json")
+        record.active = workshop.active
+        record.public = workshop.visibility is Visibility.PUBLIC
+        record.capacity = workshop.capacity
+        record.free_students = new_free or None
+        record.updated_at = now
+        try:
+            record.save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _held_students(workshop_id: str) -> set[int]:
+        held: set[int] = set()
+        for record in RegistrationRecord.scan(
+            (RegistrationRecord.workshop_id == workshop_id)
+            & RegistrationRecord.state.is_in(*(s.value for s in HOLDS_SEAT))
+        ):
+            held.add(int(record.student))
+        return held

@@ -1,0 +1,1 @@
+"""The public HTTP API: one Powertools resolver, a Router per resource."""

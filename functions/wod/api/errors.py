@@ -1,0 +1,85 @@
+"""The one place where errors become HTTP responses, each with a JSON body naming the problem
+(and, for bad input, each field). A client's mistake is never a 5xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from wod.domain import errors
+
+logger = Logger(child=True)
+
+STATUS: dict[type[errors.WodError], int] = {
+    errors.WorkshopNotFoundError: 404,
+    errors.RegistrationNotFoundError: 404,
+    errors.WorkshopFullError: 409,
+    errors.AlreadyEndedError: 409,
+    errors.InvalidTransitionError: 409,
+    errors.UnauthorizedCallbackError: 401,
+    errors.ForbiddenCallbackError: 403,
+}
+
+MESSAGES: dict[str, str] = {
+    "workshop_not_found": "No such workshop.",
+    "registration_not_found": "No such registration.",
+    "workshop_full": "This workshop is full: every seat is taken. Try again later.",
+    "registration_ended": "This registration has already ended.",
+    "invalid_transition": "This registration changed meanwhile; reload and try again.",
+    "unauthorized": "The request is not signed correctly.",
+    "forbidden": "The order token does not match.",
+}
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": code, "message": message, **extra}),
+    )
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    # ("body", "email") -> "email"; ("query", "token") -> "token"; ("body",) -> "body"
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        return "body"
+    parts = [str(part) for part in loc[1:]] or [str(loc[0]) if loc else "body"]
+    return ".".join(parts)
+
+
+def _message_of(error: dict[str, Any]) -> str:
+    if error.get("type") == "literal_error" and error["loc"][-1] == "accept_terms":
+        return "You must accept the terms to register."
+    if error.get("type") == "extra_forbidden":
+        return "Unknown field."
+    if error.get("type") == "json_invalid":
+        return "The body is not valid JSON."
+    return str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
+
+
+def install(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[str]:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            fields.setdefault(_field_of(error), _message_of(error))
+        return error_response(
+            422, "validation_error", "Some fields are missing or invalid.", fields=fields
+        )
+
+    @app.exception_handler(errors.WodError)
+    def _domain(exc: errors.WodError) -> Response[str]:
+        status = STATUS.get(type(exc))
+        if status is None:
+            logger.exception("unexpected domain error", error=exc.code)
+            return error_response(500, "internal_error", "Something went wrong on our side.")
+        return error_response(status, exc.code, MESSAGES.get(exc.code, str(exc)))
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[str]:
+        return error_response(404, "not_found", "No such route.")

@@ -1,0 +1,29 @@
+"""`/api/workshops`: the catalog with live seats."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from wod.services.wiring import Services
+
+from .schemas import WorkshopDetail, WorkshopSummary
+
+router = Router()
+
+
+def _services() -> Services:
+    services: Services = router.context["services"]
+    return services
+
+
+@router.get("", summary="The active public workshops, with live seats")
+def list_workshops() -> list[WorkshopSummary]:
+    return [WorkshopSummary.of(seats) for seats in _services().workshops.listed()]
+
+
+@router.get("/<workshop_id>", summary="One workshop (public or private), with live seats")
+def get_workshop(workshop_id: Annotated[str, Path(max_length=64)]) -> WorkshopDetail:
+    return WorkshopDetail.of(_services().workshops.get(workshop_id))

@@ -1,0 +1,40 @@
+"""The public API function (API Gateway HTTP API, payload 2.0)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from wod.api.app import create_app
+from wod.services.wiring import Services, get_services
+
+logger = Logger(service="wod-api")
+tracer = Tracer(service="wod-api")
+metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-api")
+
+# Reads and rejected requests publish no metric; that is expected, not worth a warning each.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def make_handler(services: Callable[[], Services]) -> Handler:
+    """The handler over the given services (the local stack and tests can pass their own)."""
+    app = create_app()
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        app.append_context(services=services())
+        return app.resolve(event, context)
+
+    return handler
+
+
+handler = make_handler(get_services)

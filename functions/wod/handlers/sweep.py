@@ -1,0 +1,23 @@
+"""The periodic sweep function (EventBridge Scheduler, every two minutes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from wod.services.wiring import get_services
+
+logger = Logger(service="wod-sweep")
+tracer = Tracer(service="wod-sweep")
+metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-sweep")
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    report = get_services().sweeper.run()
+    logger.info("sweep done", **report)
+    return report

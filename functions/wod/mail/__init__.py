@@ -1,0 +1,1 @@
+"""The product's mails: Jinja2 templates (HTML autoescaped, plain text) and MIME building."""

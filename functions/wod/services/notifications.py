@@ -1,0 +1,54 @@
+"""Renders and sends the participant's mails; the one place that knows what each mail needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from wod.domain import tokens
+from wod.domain.registrations import Registration
+from wod.mail.messages import build_message
+from wod.mail.render import MailKind, render_mail
+from wod_contracts.branding import Branding
+from wod_contracts.workshop import Workshop
+
+from .links import Links
+from .ports import Clock, Mailer
+
+
+def human_time(when: datetime) -> str:
+    return when.strftime("%A %d %B %Y, %H:%M UTC")
+
+
+class Notifier:
+    def __init__(
+        self, branding: Branding, links: Links, mailer: Mailer, token_key: bytes, clock: Clock
+    ) -> None:
+        self.branding = branding
+        self.links = links
+        self._mailer = mailer
+        self._token_key = token_key
+        self._clock = clock
+
+    def status_url(self, registration: Registration) -> str:
+        token = tokens.status_token(self._token_key, registration.registration_id)
+        return self.links.status(registration.registration_id, token)
+
+    def send(
+        self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any
+    ) -> str:
+        mail = render_mail(
+            kind,
+            self.branding,
+            workshop=workshop,
+            first_name=registration.first_name,
+            ends_at=human_time(registration.ends_at),
+            status_url=self.status_url(registration),
+            workshop_url=self.links.workshop(workshop.id),
+            site_url=self.links.site_url,
+            **extra,
+        )
+        message = build_message(
+            mail, self.branding, registration.email, self._clock(), registration.registration_id
+        )
+        return self._mailer.send(message)

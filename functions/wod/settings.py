@@ -1,0 +1,52 @@
+"""Deployment settings, read once from the environment (`WOD_*`) behind a cached getter.
+
+Nothing reads `os.environ` elsewhere, and nothing is computed from it at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WOD_", frozen=True)
+
+    workshops_table: str = "wod-workshops"
+    registrations_table: str = "wod-registrations"
+    guards_table: str = "wod-guards"
+    # Backend name -> URL of its FIFO order queue (JSON in the environment).
+    backend_queues: dict[str, str] = Field(default_factory=dict)
+    # Backend name -> public URL of its JupyterHub (for the Start link).
+    backend_hubs: dict[str, str] = Field(default_factory=dict)
+    branding_file: Path = REPO_ROOT / "branding.yml"
+    site_url: str | None = Field(
+        default=None, description="Overrides branding.site_url (e.g. the local gateway)."
+    )
+    mail_configuration_set: str | None = None
+    # Key of the status, order and badge tokens; the callback secret signs agent requests.
+    token_key: SecretStr = SecretStr("local-development-token-key-change-me")
+    callback_secret: SecretStr = SecretStr("local-development-callback-secret")
+    callback_secret_arn: str | None = None
+    scheduler_group: str = "wod"
+    scheduler_role_arn: str = "arn:aws:iam::123456789012:role/wod-scheduler"
+    lifecycle_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:wod-lifecycle"
+    # Follow-ups younger than this are left to the request that started them.
+    sweep_grace_seconds: int = 60
+    # A registration whose follow-ups keep failing this long gets its seat back.
+    sweep_give_up_seconds: int = 600
+    duplicate_notice_interval_seconds: int = 600
+
+    @property
+    def token_key_bytes(self) -> bytes:
+        return self.token_key.get_secret_value().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
