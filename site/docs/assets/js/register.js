@@ -80,9 +80,12 @@ function showProblems(form, alert, problems, summary) {
   const names = Object.keys(problems).filter((name) => FIELDS.includes(name));
   const extra = Object.keys(problems).filter((name) => !FIELDS.includes(name));
   if (names.length || extra.length) {
-    const items = names.map((name) => `${LABELS[name]}: ${problems[name]}`)
-      .concat(extra.map((name) => `${name}: ${problems[name]}`));
-    setAlert(alert, "error", `${summary} ${items.join(" ")}`);
+    const n = names.length + extra.length;
+    const sentence = (text) => (/[.!?]$/.test(text) ? text : `${text}.`);
+    const items = names.map((name) => `${LABELS[name]}: ${sentence(problems[name])}`)
+      .concat(extra.map((name) => `${name}: ${sentence(String(problems[name]))}`));
+    const head = summary || `Please correct ${n} field${n === 1 ? "" : "s"}.`;
+    setAlert(alert, "error", `${head} ${items.join(" ")}`);
   }
   if (first) first.focus();
 }
@@ -104,8 +107,7 @@ function setupForm(form) {
     const values = readForm(form);
     const problems = checkForm(values);
     if (Object.keys(problems).length) {
-      const n = Object.keys(problems).length;
-      showProblems(form, alert, problems, `Please correct ${n} field${n === 1 ? "" : "s"}.`);
+      showProblems(form, alert, problems, "");
       return;
     }
     showProblems(form, alert, {}, "");
@@ -135,7 +137,7 @@ function setupForm(form) {
       done.focus();
     } catch (error) {
       if (error.status === 422 && error.body && error.body.fields) {
-        showProblems(form, alert, error.body.fields, failureText(error));
+        showProblems(form, alert, error.body.fields, "");
       } else {
         setAlert(alert, "error", failureText(error));
         alert.focus();

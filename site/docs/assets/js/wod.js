@@ -1,20 +1,27 @@
 // Entry point of the site's scripts (an ES module listed in mkdocs.yml `extra_javascript`).
 // mkdocs-material's instant navigation swaps pages without reloading scripts, so each page is
-// mounted from `document$` and the previous page's timers are stopped first.
-import { mountCatalog } from "./catalog.js";
-import { mountWorkshop } from "./register.js";
-import { mountStatus } from "./status.js";
-// The badge page (another issue) will add `mountBadge` from "./badge.js" here.
+// mounted from `document$` and the previous page's timers are stopped first. A page's module
+// is imported only when its marker element is on the page (the catalog does not load the form).
 
-const MOUNTS = [mountCatalog, mountWorkshop, mountStatus];
+const PAGES = [
+  ["[data-wod-catalog]", () => import("./catalog.js"), "mountCatalog"],
+  ["[data-wod-register]", () => import("./register.js"), "mountWorkshop"],
+  ["[data-wod-status]", () => import("./status.js"), "mountStatus"],
+  // The badge page (another issue) goes here: ["[data-wod-badge]", () => import("./badge.js"), "mountBadge"].
+];
 let cleanups = [];
+let generation = 0;
 
-function mount(root) {
+async function mount(root) {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
-  for (const mountPage of MOUNTS) {
+  const current = ++generation;
+  for (const [selector, load, name] of PAGES) {
+    if (!root.querySelector(selector)) continue;
     try {
-      const cleanup = mountPage(root);
+      const module = await load();
+      if (current !== generation) return; // the participant already navigated on
+      const cleanup = module[name](root);
       if (cleanup) cleanups.push(cleanup);
     } catch (error) {
       console.error("wod: cannot mount page script", error);
