@@ -91,3 +91,31 @@ def save_workshop() -> Callable[[Path, Mapping[str, Any]], Path]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def sample_workshops(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A public catalog of two workshops (tests do not depend on the repository's catalog)."""
+    root = tmp_path_factory.mktemp("sample-workshops")
+    write_workshop(
+        root,
+        workshop_data(
+            "python-101",
+            title="Python 101",
+            notebooks=[
+                {"file": "1-Values.ipynb", "title": "Values and variables", "covers": "Numbers"}
+            ],
+        ),
+    )
+    write_workshop(
+        root,
+        workshop_data(
+            "git-101",
+            title="Git 101",
+            kernel="bash",
+            tags=["git"],
+            level="intermediate",
+            students={"first": 11, "last": 20},
+        ),
+    )
+    return root

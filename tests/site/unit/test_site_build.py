@@ -18,9 +18,9 @@ def read(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def default_site(tmp_path_factory: pytest.TempPathFactory, build) -> Path:
+def default_site(tmp_path_factory: pytest.TempPathFactory, build, sample_workshops: Path) -> Path:
     out = tmp_path_factory.mktemp("default-site")
-    result = build(out)
+    result = build(out, {"WOD_WORKSHOPS_DIR": str(sample_workshops)})
     assert result.returncode == 0, result.stderr
     return out
 
@@ -48,10 +48,22 @@ def test_workshop_page_has_the_registration_form_linking_the_terms(default_site:
     assert 'href="../../terms/"' in page
     assert 'role="alert"' in page
     assert "Values and variables" in page  # what a notebook covers
+    assert "Numbers" in page
 
 
-def test_api_url_comes_from_the_environment(tmp_path: Path, build) -> None:
-    result = build(tmp_path, {"WOD_API_URL": "https://api.example.test/v1/"})
+def test_the_repository_catalog_builds(tmp_path: Path, build) -> None:
+    result = build(tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert 'data-wod-workshop="python-101"' in read(tmp_path / "index.html")
+
+
+def test_api_url_comes_from_the_environment(tmp_path: Path, build, sample_workshops: Path) -> None:
+    env = {
+        "WOD_API_URL": "https://api.example.test/v1/",
+        "WOD_WORKSHOPS_DIR": str(sample_workshops),
+    }
+    result = build(tmp_path, env)
 
     assert result.returncode == 0, result.stderr
     assert '<meta name="wod-api-url" content="https://api.example.test/v1/">' in read(
@@ -60,14 +72,24 @@ def test_api_url_comes_from_the_environment(tmp_path: Path, build) -> None:
 
 
 def test_private_workshops_get_a_page_but_no_card(
-    tmp_path: Path, build, new_workshop, save_workshop
+    tmp_path: Path, build, new_workshop, save_workshop, sample_workshops: Path
 ) -> None:
     private_root = tmp_path / "private"
-    save_workshop(private_root, new_workshop("secret-201", title="Secret", visibility="private"))
+    save_workshop(
+        private_root,
+        new_workshop(
+            "secret-201",
+            title="Secret",
+            visibility="private",
+            students={"first": 101, "last": 110},
+        ),
+    )
     with_private, without = tmp_path / "with", tmp_path / "without"
 
-    assert build(with_private, {"WOD_PRIVATE_WORKSHOPS": str(private_root)}).returncode == 0
-    assert build(without).returncode == 0
+    public = {"WOD_WORKSHOPS_DIR": str(sample_workshops)}
+    result = build(with_private, {**public, "WOD_PRIVATE_WORKSHOPS": str(private_root)})
+    assert result.returncode == 0, result.stderr
+    assert build(without, public).returncode == 0
 
     page = with_private / "workshops" / "secret-201" / "index.html"
     assert page.is_file()
@@ -79,17 +101,23 @@ def test_private_workshops_get_a_page_but_no_card(
 
 
 def test_several_private_directories_are_joined_with_pathsep(
-    tmp_path: Path, build, new_workshop, save_workshop
+    tmp_path: Path, build, new_workshop, save_workshop, sample_workshops: Path
 ) -> None:
-    save_workshop(tmp_path / "a", new_workshop("alpha-1", visibility="private"))
+    save_workshop(
+        tmp_path / "a",
+        new_workshop("alpha-1", visibility="private", students={"first": 101, "last": 110}),
+    )
     save_workshop(
         tmp_path / "b",
-        new_workshop("beta-1", visibility="private", students={"first": 50, "last": 60}),
+        new_workshop("beta-1", visibility="private", students={"first": 150, "last": 160}),
     )
 
     result = build(
         tmp_path / "out",
-        {"WOD_PRIVATE_WORKSHOPS": os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")])},
+        {
+            "WOD_WORKSHOPS_DIR": str(sample_workshops),
+            "WOD_PRIVATE_WORKSHOPS": os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]),
+        },
     )
 
     assert result.returncode == 0, result.stderr
@@ -98,9 +126,13 @@ def test_several_private_directories_are_joined_with_pathsep(
 
 
 def test_a_second_branding_file_rebrands_the_site_without_code_change(
-    tmp_path: Path, build, fixtures_dir: Path, default_site: Path
+    tmp_path: Path, build, fixtures_dir: Path, default_site: Path, sample_workshops: Path
 ) -> None:
-    result = build(tmp_path, {"WOD_BRANDING_FILE": str(fixtures_dir / "branding-acme.yml")})
+    env = {
+        "WOD_BRANDING_FILE": str(fixtures_dir / "branding-acme.yml"),
+        "WOD_WORKSHOPS_DIR": str(sample_workshops),
+    }
+    result = build(tmp_path, env)
 
     assert result.returncode == 0, result.stderr
     home = read(tmp_path / "index.html")
@@ -142,7 +174,7 @@ def test_bad_workshop_raises_plugin_error_in_the_hook(
 
 
 def test_missing_logo_is_a_plugin_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path, sample_workshops: Path
 ) -> None:
     import wod_site_hooks
 
@@ -152,6 +184,7 @@ def test_missing_logo_is_a_plugin_error(
         encoding="utf-8",
     )
     monkeypatch.setenv("WOD_BRANDING_FILE", str(branding))
+    monkeypatch.setenv("WOD_WORKSHOPS_DIR", str(sample_workshops))
     config = load_config(config_file=str(SITE / "mkdocs.yml"))
 
     with pytest.raises(PluginError, match=r"logo: nope\.svg is missing"):

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 const POLL_BUSY_MS = 4000; // while pending, deploying or ending
 const POLL_READY_MS = 30000; // while ready: notice the end of the session
 const FINAL = new Set(["ended", "failed", "cancelled"]);
+const CANCELLABLE = new Set(["pending", "deploying", "ready"]); // the API accepts DELETE then
 
 /** A date as the participant's local time, e.g. "Friday 27 November, 14:30 (UTC+1)". */
 export function formatEnd(iso) {
@@ -75,8 +76,7 @@ function detailFor(registration, onEnd) {
         ". Your password is in the mail we sent you."]));
     }
   }
-  if (registration.ends_at && (registration.status === "ready" || registration.status === "deploying"
-    || registration.status === "pending")) {
+  if (registration.ends_at && CANCELLABLE.has(registration.status)) {
     const left = remaining(registration.ends_at);
     parts.push(el("p", { className: "wod-status__ends" }, [
       "Your session ends at ",
@@ -84,7 +84,7 @@ function detailFor(registration, onEnd) {
       left ? ` (${left}).` : ".",
     ]));
   }
-  if (registration.status === "ready") parts.push(endControls(onEnd));
+  if (CANCELLABLE.has(registration.status)) parts.push(endControls(onEnd));
   return parts;
 }
 
