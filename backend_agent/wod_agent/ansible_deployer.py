@@ -161,9 +161,11 @@ class AnsibleDeployer:
         private_dir = settings.state_dir / "runner" / order.seat
         private_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log.info("running %s for %s (order %s)", playbook.name, order.username, order.order_id)
-        kwargs: dict[str, Any] = {}
+        # ansible-runner finds ansible-playbook on PATH (its `binary` option would drop the
+        # playbook): put the configured one first, as an unactivated virtualenv lacks it.
+        path = os.environ.get("PATH", os.defpath)
         if settings.playbook_binary is not None:
-            kwargs["binary"] = str(settings.playbook_binary)
+            path = f"{settings.playbook_binary.parent}{os.pathsep}{path}"
         try:
             runner = ansible_runner.run(
                 private_data_dir=str(private_dir),
@@ -183,8 +185,8 @@ class AnsibleDeployer:
                     "ANSIBLE_LOCALHOST_WARNING": "False",
                     "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
                     "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                    "PATH": path,
                 },
-                **kwargs,
             )
         except Exception as exc:  # ansible-runner raises bare exceptions on setup problems
             raise DeploymentError(f"ansible-runner could not start: {exc}") from exc
