@@ -1,9 +1,10 @@
 """The local API gateway: serves the API (`/api/…`) through the real Lambda handler, the inbox
 (`/_inbox/`) and the built catalog site (`/`), on http://127.0.0.1:8080 by default.
 
-Each request is handled in a process of its own (forked), as concurrent Lambda invocations run
-in separate containers: the handler never shares in-memory state between two requests, so a
-race in the code shows up here as it would in the cloud.
+Requests are served by a pool of pre-forked, single-threaded worker processes sharing one
+listening socket, as Lambda serves concurrent invocations from separate containers that each
+handle one invocation at a time and are reused while warm. Two concurrent requests therefore
+never share a process, so a race in the code shows up here as it would in the cloud.
 
     python -m wod.local.gateway --port 8080 --aws http://127.0.0.1:4566 --site-dir site/build
 """
@@ -11,10 +12,13 @@ race in the code shows up here as it would in the cloud.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import mimetypes
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,9 +104,32 @@ class Gateway:
 
 
 def serve(gateway: Gateway, host: str, port: int, workers: int) -> None:
-    server = make_server(host, port, gateway, processes=workers)
+    server = make_server(host, port, gateway)
+    server.socket.listen(1024)  # a burst of clients waits for a free worker, not a refusal
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: one request at a time, until the parent stops it
+            signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     print(f"local gateway on http://{host}:{port}/ (API at /api/, inbox at /_inbox/)", flush=True)
-    server.serve_forever()
+    while children:
+        pid, _ = os.wait()
+        if pid in children:
+            children.remove(pid)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aws", default="http://127.0.0.1:4566", help="local AWS endpoint")
     parser.add_argument("--site-dir", type=Path, default=None, help="the built catalog site")
     parser.add_argument("--handler", default="wod.handlers.api:handler")
-    parser.add_argument("--workers", type=int, default=32, help="concurrent requests")
+    parser.add_argument("--workers", type=int, default=8, help="worker processes (concurrency)")
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
     if args.quiet:

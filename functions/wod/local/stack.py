@@ -13,10 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -24,7 +25,7 @@ from wod.adapters.models import bind_tables
 from wod.adapters.workshops import WorkshopStore
 from wod.local import provision
 from wod.settings import REPO_ROOT, Settings
-from wod_contracts.catalog import Catalog
+from wod_contracts.catalog import Catalog, load_catalog
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -122,32 +123,48 @@ class LocalStack:
         )
         wait_for_http(self.aws_endpoint + "/_wod/mail.json", process=process)
 
-    def provision(self, catalog: Catalog, sender: str) -> None:
+    def provision(
+        self, catalog: Catalog, sender: str, extra_backends: Sequence[str] = ()
+    ) -> None:
         os.environ.update(self.aws_env())
         settings = Settings()  # table names: the defaults, or WOD_* from the environment
         provision.create_tables(settings)
-        self.resources = provision.create_queues(catalog.backends() | {"default"})
+        self.resources = provision.create_queues(
+            catalog.backends() | {"default", *extra_backends}
+        )
         provision.verify_sender(sender)
         provision.create_schedule_group(settings.scheduler_group)
 
-    def seed(self, catalog: Catalog) -> None:
+    def seed(self, catalog: Catalog | Path | Sequence[Path]) -> Catalog:
+        """Load a catalog (or the workshops under the given directories) into the tables."""
+        if isinstance(catalog, Path):
+            catalog = load_catalog([catalog])
+        elif not isinstance(catalog, Catalog):
+            catalog = load_catalog(list(catalog))
         bind_tables(self.settings())
         WorkshopStore().seed(catalog.workshops, datetime.now(UTC))
+        return catalog
 
-    def start_gateway(self) -> None:
+    def start_gateway(
+        self, *, name: str = "gateway", port: int | None = None, handler: str | None = None
+    ) -> str:
+        """Start a gateway (the stack's own, or another one, e.g. over a test handler)."""
+        port = port or self.gateway_port
         args = [
             sys.executable, "-m", "wod.local.gateway",
             "--host", self.host,
-            "--port", str(self.gateway_port),
+            "--port", str(port),
             "--aws", self.aws_endpoint,
-            "--handler", self.handler,
+            "--handler", handler or self.handler,
         ]  # fmt: skip
         if self.site_dir is not None:
             args += ["--site-dir", str(self.site_dir)]
         if self.quiet:
             args.append("--quiet")
-        process = self._spawn("gateway", args, self.env())
-        wait_for_http(self.base_url + "_inbox/messages.json", process=process)
+        process = self._spawn(name, args, self.env())
+        base_url = f"http://{self.host}:{port}/"
+        wait_for_http(base_url + "_inbox/messages.json", process=process)
+        return base_url
 
     def stop_process(self, name: str) -> None:
         process = self.processes.pop(name, None)
@@ -166,8 +183,11 @@ class LocalStack:
 
     # -- reading back --------------------------------------------------------------------------
 
-    def inbox(self) -> list[dict[str, object]]:
+    def inbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """The mails sent so far, oldest first (only those to `to`, if given)."""
         response = requests.get(self.base_url + "_inbox/messages.json", timeout=10)
         response.raise_for_status()
-        messages: list[dict[str, object]] = response.json()
+        messages: list[dict[str, Any]] = response.json()
+        if to is not None:
+            messages = [m for m in messages if m["to"].lower() == to.lower()]
         return messages

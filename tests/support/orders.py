@@ -1,0 +1,56 @@
+"""Reads the order queues of the local stack for assertions, without losing messages between
+tests: everything drained is remembered, so each test filters what it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import boto3
+
+from wod_contracts.orders import Order, parse_order
+
+
+@dataclass
+class ReceivedOrder:
+    order: Order
+    group_id: str
+    dedup_id: str
+    body: str
+
+
+@dataclass
+class OrderLog:
+    queue_urls: dict[str, str]
+    received: list[ReceivedOrder] = field(default_factory=list)
+
+    def drain(self, backends: Iterable[str] | None = None) -> list[ReceivedOrder]:
+        sqs = boto3.client("sqs")
+        for backend in backends or self.queue_urls:
+            url = self.queue_urls[backend]
+            while True:
+                batch = sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=0,
+                    AttributeNames=["MessageGroupId", "MessageDeduplicationId"],
+                ).get("Messages", [])
+                if not batch:
+                    break
+                for message in batch:
+                    self.received.append(
+                        ReceivedOrder(
+                            order=parse_order(message["Body"]),
+                            group_id=message["Attributes"]["MessageGroupId"],
+                            dedup_id=message["Attributes"]["MessageDeduplicationId"],
+                            body=message["Body"],
+                        )
+                    )
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return self.received
+
+    def for_registration(self, registration_id: str) -> list[ReceivedOrder]:
+        return [r for r in self.drain() if r.order.registration_id == registration_id]
+
+    def for_workshop(self, workshop_id: str) -> list[ReceivedOrder]:
+        return [r for r in self.drain() if r.order.workshop_id == workshop_id]

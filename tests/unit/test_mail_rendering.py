@@ -1,0 +1,102 @@
+"""Mails: branded, escaped, and nothing of the participant in a header."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, datetime
+from email.policy import default
+
+from wod.mail.messages import build_message
+from wod.mail.render import MailKind, render_mail
+from wod.settings import REPO_ROOT
+from wod_contracts.branding import load_branding
+from wod_contracts.workshop import Workshop
+
+BRANDING = load_branding(REPO_ROOT / "branding.yml")
+WORKSHOP = Workshop.model_validate(
+    {
+        "id": "w-1",
+        "title": "Python 101",
+        "summary": "s",
+        "description": "d",
+        "duration_minutes": 120,
+        "students": {"first": 1, "last": 9},
+        "presenter": {"name": "P"},
+    }
+)
+HOSTILE = '<script>alert("x")</script>\r\nBcc: victim@example.org'
+
+
+def welcome(first_name: str) -> tuple[str, str, str]:
+    mail = render_mail(
+        MailKind.WELCOME,
+        BRANDING,
+        workshop=WORKSHOP,
+        first_name=first_name,
+        ends_at="Friday 27 November 2026, 11:00 UTC",
+        status_url="http://site/status/?id=1&token=t",
+        workshop_url="http://site/workshops/w-1/",
+        site_url="http://site/",
+    )
+    return mail.subject, mail.text, mail.html
+
+
+def test_the_welcome_mail_carries_the_end_and_the_status_link() -> None:
+    subject, text, html = welcome("Ada")
+    assert subject == "Welcome to Python 101: your workshop is being prepared"
+    for body in (text, html):
+        assert "Hello Ada" in body
+        assert "Friday 27 November 2026, 11:00 UTC" in body
+    assert "http://site/status/?id=1&token=t" in text
+    assert 'href="http://site/status/?id=1&amp;token=t"' in html
+    assert BRANDING.colors.primary in html and BRANDING.name in html
+
+
+def test_participant_input_is_escaped_in_html() -> None:
+    _, _, html = welcome(HOSTILE)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_participant_input_never_reaches_a_header() -> None:
+    subject, text, html = welcome(HOSTILE)
+    mail = render_mail(
+        MailKind.WELCOME,
+        BRANDING,
+        workshop=WORKSHOP,
+        first_name=HOSTILE,
+        ends_at="x",
+        status_url="u",
+        workshop_url="u",
+        site_url="u",
+    )
+    message = build_message(mail, BRANDING, "ada@example.org", datetime.now(UTC), "r" * 32)
+    parsed = email.message_from_bytes(message.as_bytes(), policy=default)
+    assert parsed["Bcc"] is None
+    assert parsed["To"] == "ada@example.org"
+    assert parsed["Subject"] == subject
+    assert parsed.get_body(("plain",)) is not None and parsed.get_body(("html",)) is not None
+
+
+def test_every_kind_renders_in_text_and_html() -> None:
+    for kind in MailKind:
+        mail = render_mail(
+            kind,
+            BRANDING,
+            workshop=WORKSHOP,
+            first_name="Ada",
+            ends_at="x",
+            status_url="s",
+            workshop_url="w",
+            site_url="u",
+            minutes=60,
+            username="student1",
+            password="secret-password",
+            start_url="h",
+            survey_url="v",
+            badge_url="b",
+            linkedin_url="l",
+        )
+        assert mail.text.strip() and "<html" in mail.html
+        if kind is MailKind.REMINDER:
+            assert "secret-password" not in mail.text + mail.html
