@@ -1,0 +1,148 @@
+"""Browser fixtures: Debian's chromium driven by playwright, the catalog site built into
+site/build (served by the local stack's gateway), and a one-seat workshop to fill."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parents[3]
+SITE_BUILD = REPO / "site" / "build"
+ARTIFACTS = REPO / "test-artifacts" / "site"
+CHROMIUM = os.environ.get("WOD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+TINY_ID = "site-tiny-101"  # one seat: the browser tests fill it
+
+
+def build_site(env: dict[str, str]) -> None:
+    """Build into a fresh directory, then swap it into site/build (the gateway keeps serving)."""
+    fresh = SITE_BUILD.with_name(f"build.new-{uuid.uuid4().hex[:8]}")
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("WOD_")}
+    full_env.update({"NO_MKDOCS_2_WARNING": "1", **env})
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    config = str(REPO / "site" / "mkdocs.yml")
+    result = subprocess.run(
+        [mkdocs, "build", "--strict", "-f", config, "-d", str(fresh)],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode:
+        shutil.rmtree(fresh, ignore_errors=True)
+        pytest.fail(f"site build failed:\n{result.stderr}")
+    old = SITE_BUILD.with_name(f"build.old-{uuid.uuid4().hex[:8]}")
+    if SITE_BUILD.exists():
+        SITE_BUILD.rename(old)
+    fresh.rename(SITE_BUILD)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def extra_workshops(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workshop root outside the repository holding a public one-seat workshop."""
+    root = tmp_path_factory.mktemp("site-extra-workshops")
+    data = {
+        "id": TINY_ID,
+        "title": "Tiny Workshop",
+        "summary": "A one-seat workshop that the site's browser tests fill.",
+        "description": "Made by tests/site/browser.",
+        "duration_minutes": 60,
+        "students": {"first": 9001, "last": 9001},
+        "kernel": "python3",
+        "tags": ["testing"],
+        "level": "advanced",
+        "presenter": {"name": "Test Presenter"},
+        "backend": "default",
+    }
+    (root / TINY_ID).mkdir()
+    (root / TINY_ID / "workshop.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def site(local_stack: Any, extra_workshops: Path) -> Iterator[Any]:
+    """The local stack serving a site built with the extra root; site/build is rebuilt with the
+    repository's catalog afterwards."""
+    local_stack.seed(extra_workshops)
+    build_site({"WOD_PRIVATE_WORKSHOPS": str(extra_workshops)})
+    yield local_stack
+    build_site({})
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh desktop page; JavaScript errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def shot() -> Callable[[Any, str], Path]:
+    """Save a full-page screenshot to test-artifacts/site/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(page: Any, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shot
+
+
+@pytest.fixture
+def wait_for_mail(site: Any) -> Callable[..., dict[str, Any]]:
+    def wait_for_mail(to: str, contains: str, timeout: float = 30.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for mail in site.inbox():
+                if to in str(mail.get("to")) and contains in str(mail.get("text")):
+                    return dict(mail)
+            time.sleep(0.3)
+        raise AssertionError(f"no mail to {to} containing {contains!r} within {timeout} s")
+
+    return wait_for_mail
+
+
+@pytest.fixture
+def unique_email() -> Callable[[str], str]:
+    return lambda name: f"{name}.{uuid.uuid4().hex[:10]}@example.org"

@@ -1,0 +1,229 @@
+"""A participant's journeys through the catalog site, in headless chromium, against the local
+stack (real API over the gateway, moto as AWS). Screenshots go to test-artifacts/site/."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.slow
+
+TINY_ID = "site-tiny-101"  # the one-seat workshop of conftest.extra_workshops
+SEATS = re.compile(r"^(\d+ of \d+ free|Full)$")
+
+
+def fill_form(page: Page, email: str, *, accept: bool = True) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_label("Company").fill("Analytical Engines")
+    if accept:
+        page.get_by_role("checkbox", name=re.compile("I accept the")).check()
+
+
+def register_via_api(site: Any, workshop_id: str, email: str) -> requests.Response:
+    return requests.post(
+        site.api_url + "registrations",
+        json={
+            "workshop_id": workshop_id,
+            "email": email,
+            "first_name": "Seat",
+            "last_name": "Taker",
+            "company": "Tests",
+            "accept_terms": True,
+        },
+        timeout=30,
+    )
+
+
+def mark_ready(site: Any, registration_id: str) -> None:
+    """What the backend agent's callback does when the environment is deployed (no agent here)."""
+    from wod.adapters.models import bind_tables
+    from wod.adapters.registrations import RegistrationStore
+    from wod.domain.states import State
+
+    bind_tables(site.settings())
+    store = RegistrationStore()
+    registration = store.get(registration_id)
+    store.transition(
+        registration, State.READY, datetime.now(UTC), from_={State.PENDING, State.DEPLOYING}
+    )
+
+
+def test_catalog_shows_cards_with_live_seats(site: Any, page: Page, shot) -> None:
+    page.goto(site.base_url)
+
+    cards = page.locator("li.wod-card")
+    expect(cards.filter(has_text="Python 101")).to_have_count(1)
+    expect(cards.filter(has_text="Tiny Workshop")).to_have_count(1)
+    python = page.locator('[data-wod-workshop="python-101"]')
+    expect(python).to_contain_text("2 h")
+    expect(python).to_contain_text("Beginner")
+    expect(python).to_contain_text("Python 3")
+    expect(python.locator("[data-wod-seats]")).to_have_text(SEATS)
+    shot(page, "catalog")
+
+
+def test_filters_work_from_the_keyboard(site: Any, page: Page, shot) -> None:
+    page.goto(site.base_url)
+    total = page.locator("li.wod-card").count()
+    count = page.locator("[data-wod-count]")
+
+    page.get_by_label("Level").focus()
+    while page.evaluate("document.activeElement.id") != "wod-filter-tag":
+        page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # the first topic
+    first_topic = page.get_by_label("Topic").input_value()
+    assert first_topic
+    visible = page.locator("li.wod-card:visible")
+    expect(count).to_contain_text(f"of {total} workshops")
+    for index in range(visible.count()):
+        assert first_topic in visible.nth(index).get_attribute("data-tags").split("|")
+    assert f"tag={first_topic}" in page.url
+
+    page.get_by_label("Topic").select_option("testing")
+    page.get_by_label("Level").select_option("beginner")
+    expect(page.locator("li.wod-card:visible")).to_have_count(0)
+    expect(page.locator("[data-wod-none]")).to_be_visible()
+    shot(page, "catalog-filtered-empty")
+
+    page.get_by_role("button", name="Show all").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.wod-card:visible")).to_have_count(total)
+    expect(count).to_have_text(f"Showing {total} of {total} workshops")
+
+
+def test_a_bad_email_is_shown_next_to_its_field_and_announced(site: Any, page: Page, shot) -> None:
+    page.goto(site.base_url + "workshops/python-101/")
+    fill_form(page, "ada@nodot")  # passes the page's light check, fails the API's
+    page.get_by_role("button", name="Register").click()
+
+    email = page.get_by_label("Email")
+    expect(page.locator("#wod-email-error")).to_contain_text("email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    expect(page.get_by_role("alert")).to_contain_text("Email:")
+    expect(page.locator("#wod-first_name-error")).to_be_empty()
+    shot(page, "register-bad-email")
+
+
+def test_missing_fields_and_terms_are_checked_before_sending(site: Any, page: Page) -> None:
+    page.goto(site.base_url + "workshops/python-101/")
+    fill_form(page, "ada@example.org", accept=False)
+    page.get_by_label("Company").fill("")
+    page.get_by_role("button", name="Register").click()
+
+    expect(page.locator("#wod-company-error")).to_have_text("Enter your company or organization.")
+    expect(page.locator("#wod-accept_terms-error")).to_contain_text("Accept the terms")
+    expect(page.get_by_role("alert")).to_contain_text("Please correct 2 fields.")
+    expect(page.get_by_label("Company")).to_be_focused()
+
+
+def test_register_then_follow_the_status_page_from_the_welcome_mail(
+    site: Any, page: Page, shot, wait_for_mail, unique_email
+) -> None:
+    email = unique_email("ada")
+    page.goto(site.base_url)
+    page.get_by_role("link", name="Python 101").click()
+    expect(page).to_have_url(re.compile(r"/workshops/python-101/$"))
+    expect(page.locator("#wod-workshop-seats")).to_have_text(SEATS)
+    fill_form(page, email)
+    page.get_by_role("button", name="Register").click()
+
+    done = page.locator(".wod-form__done")
+    expect(done).to_contain_text("You are registered!")
+    expect(done).to_be_focused()
+    shot(page, "register-done")
+
+    mail = wait_for_mail(email, "/status/?")
+    link = re.search(r"https?://\S+/status/\?\S+", mail["text"])
+    assert link, mail["text"]
+    status_url = link.group(0)
+    assert status_url.startswith(site.base_url)
+    page.goto(status_url)
+    message = page.locator("[data-wod-status-message]")
+    expect(message).to_contain_text("Python 101")
+    expect(message).to_contain_text(re.compile("queued|being deployed"))
+    shot(page, "status-deploying")
+
+    mark_ready(site, parse_qs(urlparse(status_url).query)["id"][0])
+    expect(message).to_contain_text("is ready", timeout=20_000)
+    expect(page.locator(".wod-status__ends time")).to_have_attribute("datetime", re.compile("T"))
+    shot(page, "status-ready")
+
+    page.get_by_role("button", name="End my session now").click()
+    page.get_by_role("button", name="Yes, end my session").click()
+    expect(message).to_contain_text("is ending")
+    shot(page, "status-ending")
+
+
+def test_a_wrong_token_is_not_found(site: Any, page: Page) -> None:
+    page.goto(site.base_url + "status/?id=" + "0" * 32 + "&token=wrong")
+
+    expect(page.locator("[data-wod-status-message]")).to_contain_text("cannot find")
+
+
+def test_a_full_workshop_says_so_on_the_card_and_the_form(
+    site: Any, page: Page, shot, unique_email
+) -> None:
+    first = register_via_api(site, TINY_ID, unique_email("first"))
+    assert first.status_code in (202, 409), first.text  # 409 when a previous run filled it
+
+    page.goto(site.base_url)
+    card = page.locator(f'[data-wod-workshop="{TINY_ID}"]')
+    expect(card.locator("[data-wod-seats]")).to_have_text("Full")
+    expect(card).to_have_class(re.compile("wod-card--full"))
+    shot(page, "catalog-full")
+
+    card.get_by_role("link").click()
+    expect(page.locator("#wod-workshop-seats")).to_have_text("Full")
+    fill_form(page, unique_email("late"))
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("alert")).to_contain_text("This workshop is full")
+    shot(page, "register-full")
+
+
+def test_the_site_stays_usable_when_the_api_is_down(site: Any, page: Page, shot) -> None:
+    page.route("**/api/**", lambda route: route.abort("connectionrefused"))
+    page.goto(site.base_url)
+
+    expect(page.locator("li.wod-card").first).to_be_visible()
+    expect(page.locator('[data-wod-workshop="python-101"] [data-wod-seats]')).to_have_text(
+        "unavailable"
+    )
+    shot(page, "catalog-api-down")
+    page.goto(site.base_url + "workshops/python-101/")
+    fill_form(page, "ada@example.org")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
+    shot(page, "register-api-down")
+
+
+def test_catalog_and_form_fit_a_phone(site: Any, browser: Any, shot) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    try:
+        for path, name in (("", "phone-catalog"), ("workshops/python-101/", "phone-workshop")):
+            page.goto(site.base_url + path)
+            page.wait_for_load_state("networkidle")
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path or 'home'} scrolls sideways by {overflow}px"
+            shot(page, name)
+        box = page.get_by_role("button", name="Register").bounding_box()
+        assert box is not None
+        assert box["height"] >= 44  # a comfortable touch target
+    finally:
+        context.close()
