@@ -14,6 +14,7 @@ from wod_contracts.orders import Order, parse_order
 @dataclass
 class ReceivedOrder:
     order: Order
+    queue: str  # the backend whose queue it was read from
     group_id: str
     dedup_id: str
     body: str
@@ -41,6 +42,7 @@ class OrderLog:
                     self.received.append(
                         ReceivedOrder(
                             order=parse_order(message["Body"]),
+                            queue=backend,
                             group_id=message["Attributes"]["MessageGroupId"],
                             dedup_id=message["Attributes"]["MessageDeduplicationId"],
                             body=message["Body"],

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from wod.services.sweep import tally
 from wod.services.wiring import get_services
 
 logger = Logger(service="wod-sweep")
@@ -18,6 +19,6 @@ metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-sweep")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    report = get_services().sweeper.run()
-    logger.info("sweep done", **report)
-    return report
+    counts = tally(get_services().sweeper.run())
+    logger.info("sweep done", **counts)
+    return counts

@@ -146,7 +146,12 @@ class LocalStack:
         return catalog
 
     def start_gateway(
-        self, *, name: str = "gateway", port: int | None = None, handler: str | None = None
+        self,
+        *,
+        name: str = "gateway",
+        port: int | None = None,
+        handler: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> str:
         """Start a gateway (the stack's own, or another one, e.g. over a test handler)."""
         port = port or self.gateway_port
@@ -161,7 +166,7 @@ class LocalStack:
             args += ["--site-dir", str(self.site_dir)]
         if self.quiet:
             args.append("--quiet")
-        process = self._spawn(name, args, self.env())
+        process = self._spawn(name, args, {**self.env(), **(env or {})})
         base_url = f"http://{self.host}:{port}/"
         wait_for_http(base_url + "_inbox/messages.json", process=process)
         return base_url

@@ -30,20 +30,25 @@ class Sweeper:
         self.grace = timedelta(seconds=grace_seconds)
         self.give_up = timedelta(seconds=give_up_seconds)
 
-    def run(self) -> dict[str, int]:
-        """One pass; returns how many registrations were repaired, cancelled or skipped."""
+    def run(self) -> dict[str, str]:
+        """One pass; returns what was done to each registration it looked at, by id."""
         now = self.service.clock()
-        report: Counter[str] = Counter()
+        report: dict[str, str] = {}
         store = self.service.registrations
         for state in (State.PENDING, State.ENDING):
             for registration in store.in_state(state, now - self.grace):
                 if not registration.follow_ups:
                     continue
-                if not store.take_lease(registration.registration_id, now.timestamp(), LEASE_SECONDS):
-                    report["leased_elsewhere"] += 1
+                rid = registration.registration_id
+                if not store.take_lease(rid, now.timestamp(), LEASE_SECONDS):
+                    report[rid] = "leased_elsewhere"
                     continue
-                report[self._sweep_one(registration)] += 1
-        return dict(report)
+                report[rid] = self._sweep_one(registration)
+        return report
+
+
+def tally(report: dict[str, str]) -> dict[str, int]:
+    return dict(Counter(report.values()))
 
     def _sweep_one(self, registration: Registration) -> str:
         service = self.service
