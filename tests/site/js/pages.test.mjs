@@ -1,0 +1,59 @@
+// Unit tests of the pure parts of the page scripts (node --test; no browser, no network).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ApiError } from "../../../site/docs/assets/js/api.js";
+import { checkForm, failureText } from "../../../site/docs/assets/js/register.js";
+import { seatsText } from "../../../site/docs/assets/js/seats.js";
+import { remaining, statusText } from "../../../site/docs/assets/js/status.js";
+
+const valid = {
+  email: "ada@example.org",
+  first_name: "Ada",
+  last_name: "Lovelace",
+  company: "Engines",
+  accept_terms: true,
+};
+
+test("seats: free, full, unknown", () => {
+  assert.equal(seatsText({ seats_available: 3, seats_total: 20 }), "3 of 20 free");
+  assert.equal(seatsText({ seats_available: 0, seats_total: 20 }), "Full");
+  assert.equal(seatsText(null), "unavailable");
+  assert.equal(seatsText({ id: "x" }), "unavailable");
+});
+
+test("form check: a complete form passes", () => {
+  assert.deepEqual(checkForm(valid), {});
+});
+
+test("form check: blanks, unchecked terms and an address without @", () => {
+  const problems = checkForm({ ...valid, first_name: "  ", accept_terms: false, email: "ada" });
+  assert.deepEqual(Object.keys(problems).sort(), ["accept_terms", "email", "first_name"]);
+});
+
+test("form check leaves finer email rules to the API", () => {
+  assert.deepEqual(checkForm({ ...valid, email: "ada@nodot" }), {});
+});
+
+test("failure texts name the problem", () => {
+  assert.match(failureText(new ApiError(0, null)), /cannot be reached/);
+  assert.match(failureText(new ApiError(409, { message: "Every seat is taken." })), /full.*Every seat/);
+  assert.match(failureText(new ApiError(404, {})), /not open/);
+  assert.match(failureText(new ApiError(500, { message: "boom" })), /boom/);
+});
+
+test("status texts cover every state", () => {
+  const states = ["pending", "deploying", "ready", "ending", "ended", "failed", "cancelled"];
+  for (const status of states) {
+    assert.match(statusText({ status, workshop_title: "Python 101" }), /Python 101/);
+  }
+  assert.match(statusText({ status: "ready", workshop_title: "X" }), /ready/);
+});
+
+test("remaining time", () => {
+  const now = Date.parse("2026-11-27T10:00:00Z");
+  assert.equal(remaining("2026-11-27T11:05:00Z", now), "in 1 h 05 min");
+  assert.equal(remaining("2026-11-27T10:12:30Z", now), "in 12 min");
+  assert.equal(remaining("2026-11-27T10:00:30Z", now), "in less than a minute");
+  assert.equal(remaining("2026-11-27T09:00:00Z", now), "");
+});

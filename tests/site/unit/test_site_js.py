@@ -1,0 +1,26 @@
+"""Runs the page scripts' own unit tests (tests/site/js, `node --test`) when node is installed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+JS_TESTS = Path(__file__).resolve().parents[1] / "js"
+
+
+def test_page_script_units_pass_under_node() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    result = subprocess.run(
+        # The site's scripts are plain .js ES modules (no package.json next to them).
+        [node, "--experimental-default-type=module", "--test", str(JS_TESTS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
