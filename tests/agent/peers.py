@@ -99,7 +99,7 @@ def serve_receiver(receiver: CallbackReceiver, port: int) -> ThreadingHTTPServer
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -232,3 +232,33 @@ def run_agent_once(config_path: Path, rounds: int = 1) -> None:
             loop.run(once=True)
         finally:
             journal.close()
+
+
+def counting_setup(counter_dir: Path) -> list[dict[str, Any]]:
+    """setup.yml tasks that leave one file per deployment in `counter_dir`."""
+    return [
+        {
+            "name": "Count this deployment",
+            "ansible.builtin.tempfile": {"path": str(counter_dir), "prefix": "deploy-"},
+        }
+    ]
+
+
+def pausing_setup(counter_dir: Path, release: Path) -> list[dict[str, Any]]:
+    """Counts the deployment, then waits until the test creates `release`."""
+    return [
+        *counting_setup(counter_dir),
+        {
+            "name": "Wait for the test",
+            "ansible.builtin.wait_for": {"path": str(release), "timeout": 300},
+        },
+    ]
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -3,6 +3,7 @@
 The participant's view is checked through the hub's login form and the contents API.
 """
 
+# ruff: noqa: TID252
 from __future__ import annotations
 
 import json
@@ -11,8 +12,9 @@ from collections.abc import Callable
 import pytest
 from wod_contracts.orders import OrderVerb
 
+# Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
 from ..conftest import AgentSetup, Hub, SqsTestQueue
-from ..peers import hub_login, home_listing, make_order, run_agent_once, write_workshop
+from ..peers import home_listing, hub_login, make_order, run_agent_once, write_workshop
 
 pytestmark = pytest.mark.slow
 

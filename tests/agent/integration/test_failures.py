@@ -1,0 +1,79 @@
+"""Orders that cannot complete: refused callbacks, and the last receive of a failing order."""
+
+# ruff: noqa: TID252
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from wod_contracts.orders import OrderVerb
+
+# Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
+from ..conftest import AgentSetup, Hub, SqsTestQueue
+from ..peers import make_order, run_agent_once, write_workshop
+
+pytestmark = pytest.mark.slow
+
+
+def dlq_bodies(queue: SqsTestQueue) -> list[str]:
+    # Receiving from the main queue lets the redrive move an exhausted message.
+    queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=0)
+    answer = queue.client.receive_message(QueueUrl=queue.dlq_url, MaxNumberOfMessages=10)
+    return [message["Body"] for message in answer.get("Messages", [])]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_callback_is_not_retried_in_a_loop_nor_deleted(
+    status: int,
+    local_hub: Hub,
+    make_queue: Callable[..., SqsTestQueue],
+    make_agent: Callable[..., AgentSetup],
+) -> None:
+    # Given an API that refuses the agent's callbacks
+    queue = make_queue(max_receives=2)
+    agent = make_agent(local_hub, queue)
+    agent.receiver.force_status = status
+    write_workshop(agent.workshops_dir, "WOD-REF", 501, 510)
+    order = make_order(OrderVerb.CLEANUP, 501 + (status == 403), "WOD-REF")
+    queue.send(order)
+
+    # When the agent gets the order
+    run_agent_once(agent.config_path)
+
+    # Then it tried once, and the message is still there
+    assert len(agent.receiver.calls_for(order.order_id)) == 1
+    assert sum(queue.count()) == 1
+
+    # and on the last delivery it tries once more, then leaves the message to the DLQ
+    time.sleep(1.5)
+    run_agent_once(agent.config_path)
+    assert len(agent.receiver.calls_for(order.order_id)) == 2
+    assert [order.order_id in body for body in dlq_bodies(queue)] == [True]
+    assert queue.count() == (0, 0)
+
+
+def test_order_failing_until_max_receives_is_reported_failed_and_dead_lettered(
+    local_hub: Hub,
+    make_queue: Callable[..., SqsTestQueue],
+    make_agent: Callable[..., AgentSetup],
+) -> None:
+    queue = make_queue(max_receives=2)
+    agent = make_agent(local_hub, queue)
+    broken = [{"name": "Break", "ansible.builtin.fail": {"msg": "the lab appliance is down"}}]
+    write_workshop(agent.workshops_dir, "WOD-BROKEN", 601, 610, broken)
+    order = make_order(OrderVerb.CREATE, 601, "WOD-BROKEN")
+    queue.send(order)
+
+    run_agent_once(agent.config_path)  # first delivery: fails, kept for a retry
+    assert agent.receiver.calls == []
+    time.sleep(1.5)
+    run_agent_once(agent.config_path)  # last delivery: fails again, reported
+
+    [callback] = agent.receiver.calls_for(order.order_id)
+    assert callback.status == 200
+    assert callback.body["outcome"] == "failed"
+    assert callback.body.get("password") is None
+    assert "gave up after 2 attempts" in callback.body["error"]
+    assert "the lab appliance is down" in callback.body["error"]
+    assert [order.order_id in body for body in dlq_bodies(queue)] == [True]
