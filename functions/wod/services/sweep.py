@@ -47,9 +47,6 @@ class Sweeper:
         return report
 
 
-def tally(report: dict[str, str]) -> dict[str, int]:
-    return dict(Counter(report.values()))
-
     def _sweep_one(self, registration: Registration) -> str:
         service = self.service
         workshop = service.workshops.get(registration.workshop_id).workshop
@@ -77,3 +74,7 @@ def tally(report: dict[str, str]) -> dict[str, int]:
             return "cancelled"
         after = service.follow_up(registration, workshop)
         return "repaired" if not after.follow_ups else "still_failing"
+
+
+def tally(report: dict[str, str]) -> dict[str, int]:
+    return dict(Counter(report.values()))
