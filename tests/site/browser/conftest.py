@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TINY_ID = "site-tiny-101"  # one seat: the browser tests fill it
+SMALL_ID = "site-small-101"  # five seats: the live-seats test takes one
 
 
 def build_site(env: dict[str, str]) -> None:
@@ -63,7 +64,7 @@ def build_site(env: dict[str, str]) -> None:
 
 @pytest.fixture(scope="session")
 def extra_workshops(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workshop root outside the repository holding a public one-seat workshop."""
+    """A workshop root outside the repository with two small public workshops."""
     root = tmp_path_factory.mktemp("site-extra-workshops")
     data = {
         "id": TINY_ID,
@@ -78,8 +79,18 @@ def extra_workshops(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "presenter": {"name": "Test Presenter"},
         "backend": "default",
     }
-    (root / TINY_ID).mkdir()
-    (root / TINY_ID / "workshop.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    small = {
+        **data,
+        "id": SMALL_ID,
+        "title": "Small Workshop",
+        "summary": "A five-seat workshop whose seats the browser tests watch change.",
+        "students": {"first": 9011, "last": 9015},
+        "level": "intermediate",
+    }
+    for workshop in (data, small):
+        directory = root / str(workshop["id"])
+        directory.mkdir()
+        (directory / "workshop.yml").write_text(yaml.safe_dump(workshop), encoding="utf-8")
     return root
 
 

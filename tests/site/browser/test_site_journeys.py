@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.slow
 
 TINY_ID = "site-tiny-101"  # the one-seat workshop of conftest.extra_workshops
+SMALL_ID = "site-small-101"  # its five-seat one
 SEATS = re.compile(r"^(\d+ of \d+ free|Full)$")
 
 
@@ -68,6 +69,35 @@ def test_catalog_shows_cards_with_live_seats(site: Any, page: Page, shot) -> Non
     expect(python).to_contain_text("Python 3")
     expect(python.locator("[data-wod-seats]")).to_have_text(SEATS)
     shot(page, "catalog")
+
+
+def test_catalog_seats_refresh_every_15_seconds(site: Any, page: Page, unique_email) -> None:
+    page.clock.install()
+    page.goto(site.base_url)
+    seats = page.locator(f'[data-wod-workshop="{SMALL_ID}"] [data-wod-seats]')
+    expect(seats).to_have_text(re.compile(r"^\d of 5 free$"))
+    before = int(seats.inner_text().split()[0])
+
+    response = register_via_api(site, SMALL_ID, unique_email("watcher"))
+    assert response.status_code == 202, response.text
+    page.clock.run_for(5_000)
+    expect(seats).to_have_text(f"{before} of 5 free")  # not yet: the page polls every 15 s
+    page.clock.run_for(11_000)
+    expect(seats).to_have_text(f"{before - 1} of 5 free")
+
+
+def test_every_control_has_an_accessible_name(site: Any, page: Page) -> None:
+    for path in ("", "workshops/python-101/", "terms/", "status/?id=x&token=y"):
+        page.goto(site.base_url + path)
+        page.wait_for_load_state("networkidle")
+        controls = page.locator("main").locator("a[href], button, input, select, textarea")
+        for index in range(controls.count()):
+            control = controls.nth(index)
+            if control.is_visible():
+                expect(control).to_have_accessible_name(re.compile(r"\S"))
+        ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+        assert len(ids) == len(set(ids)), f"duplicate ids on {path or 'home'}"
+        assert page.evaluate("document.documentElement.lang") == "en"
 
 
 def test_filters_work_from_the_keyboard(site: Any, page: Page, shot) -> None:
@@ -203,6 +233,8 @@ def test_the_site_stays_usable_when_the_api_is_down(site: Any, page: Page, shot)
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
     shot(page, "register-api-down")
+    page.goto(site.base_url + "status/?id=" + "0" * 32 + "&token=t")
+    expect(page.locator("[data-wod-status-message]")).to_contain_text("cannot be reached")
 
 
 def test_catalog_and_form_fit_a_phone(site: Any, browser: Any, shot) -> None:
