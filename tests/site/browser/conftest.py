@@ -94,13 +94,24 @@ def extra_workshops(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+def set_active(root: Path, active: bool) -> None:
+    for source in root.glob("*/workshop.yml"):
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        data["active"] = active
+        source.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
 def site(local_stack: Any, extra_workshops: Path) -> Iterator[Any]:
-    """The local stack serving a site built with the extra root; site/build is rebuilt with the
-    repository's catalog afterwards."""
+    """The local stack serving a site built with the extra root. Afterwards the extra workshops
+    are deactivated (out of `GET /api/workshops`) and site/build is rebuilt with the repository's
+    catalog, so later tests of the shared stack see what they would without these."""
+    set_active(extra_workshops, True)
     local_stack.seed(extra_workshops)
     build_site({"WOD_PRIVATE_WORKSHOPS": str(extra_workshops)})
     yield local_stack
+    set_active(extra_workshops, False)
+    local_stack.seed(extra_workshops)
     build_site({})
 
 

@@ -176,21 +176,33 @@ def test_register_then_follow_the_status_page_from_the_welcome_mail(
     assert link, mail["text"]
     status_url = link.group(0)
     assert status_url.startswith(site.base_url)
+    query = parse_qs(urlparse(status_url).query)
+    registration_id, token = query["id"][0], query["token"][0]
     page.goto(status_url)
     message = page.locator("[data-wod-status-message]")
     expect(message).to_contain_text("Python 101")
     expect(message).to_contain_text(re.compile("queued|being deployed"))
     shot(page, "status-deploying")
 
-    mark_ready(site, parse_qs(urlparse(status_url).query)["id"][0])
+    mark_ready(site, registration_id)
     expect(message).to_contain_text("is ready", timeout=20_000)
     expect(page.locator(".wod-status__ends time")).to_have_attribute("datetime", re.compile("T"))
+    api_view = requests.get(
+        f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
+    ).json()
+    if api_view.get("start_url"):  # only when the stack knows the backend's hub URL
+        start = page.get_by_role("link", name="Start the workshop")
+        expect(start).to_have_attribute("href", api_view["start_url"])
     shot(page, "status-ready")
 
     page.get_by_role("button", name="End my session now").click()
     page.get_by_role("button", name="Yes, end my session").click()
     expect(message).to_contain_text("is ending")
     shot(page, "status-ending")
+    after = requests.get(
+        f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
+    ).json()
+    assert after["status"] in ("ending", "ended")
 
 
 def test_a_wrong_token_is_not_found(site: Any, page: Page) -> None:
