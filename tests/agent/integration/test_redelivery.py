@@ -6,6 +6,7 @@
 # ruff: noqa: TID252
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -89,10 +90,8 @@ def test_agent_killed_mid_deployment_reports_once_on_redelivery(
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
     for child in children:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             child.kill()
-        except psutil.NoSuchProcess:
-            pass
     assert agent.receiver.calls == []
 
     # Then a new agent gets the redelivered order, finishes it and reports once

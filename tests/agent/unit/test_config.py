@@ -1,0 +1,76 @@
+"""Agent settings: YAML plus WOD_AGENT_* overrides; errors name the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wod_agent.config import AccountMode, ConfigError, load_config
+
+BASE = {
+    "queue_url": "https://sqs.eu-west-1.amazonaws.com/1/orders.fifo",
+    "api_url": "https://api.example.org/api",
+    "callback_secret": "s3cret-s3cret-s3cret",
+    "hub_url": "https://hub.example.org",
+    "hub_api_url": "http://127.0.0.1:8081/hub/api",
+    "hub_token_file": "/etc/wod-agent/hub-token",
+    "workshops_dirs": ["/srv/workshops/public", "/srv/workshops/private"],
+}
+
+
+def write(tmp_path: Path, data: dict[str, object]) -> Path:
+    path = tmp_path / "config.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_defaults_and_file_values(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, BASE), environ={})
+    assert config.account_mode is AccountMode.SYSTEM
+    assert config.workshops_dirs == [Path("/srv/workshops/public"), Path("/srv/workshops/private")]
+    assert config.parallelism == 4 and config.max_receives == 5
+    assert config.callback_secret_bytes() == b"s3cret-s3cret-s3cret"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    environ = {
+        "WOD_AGENT_PARALLELISM": "8",
+        "WOD_AGENT_ACCOUNT_MODE": "local",
+        "WOD_AGENT_WORKSHOPS_DIRS": "/a:/b",
+    }
+    config = load_config(write(tmp_path, BASE), environ=environ)
+    assert config.parallelism == 8
+    assert config.account_mode is AccountMode.LOCAL
+    assert config.workshops_dirs == [Path("/a"), Path("/b")]
+    as_json = load_config(write(tmp_path, BASE), environ={"WOD_AGENT_WORKSHOPS_DIRS": '["/c"]'})
+    assert as_json.workshops_dirs == [Path("/c")]
+
+
+def test_errors_name_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, {**BASE, "parallelism": 0, "account_mode": "cloud"}), {})
+    text = str(caught.value)
+    assert "parallelism" in text and "account_mode" in text and "config.yml" in text
+
+
+def test_a_secret_needs_exactly_one_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="hub_token: give exactly one"):
+        load_config(write(tmp_path, {**BASE, "hub_token": "inline-too"}), {})
+    missing = {k: v for k, v in BASE.items() if k != "callback_secret"}
+    with pytest.raises(ConfigError, match="callback_secret"):
+        load_config(write(tmp_path, missing), {})
+
+
+def test_unknown_fields_and_missing_files_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="queue_urll"):
+        load_config(write(tmp_path, {**BASE, "queue_urll": "typo"}), {})
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "absent.yml", {})
+
+
+def test_secret_file_problems_name_the_field(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, {**BASE, "hub_token_file": str(tmp_path / "no")}), {})
+    with pytest.raises(ConfigError, match="hub_token_file"):
+        config.hub_token_value()

@@ -1,0 +1,134 @@
+"""The order state machine with fakes: idempotency, replays, refusals and the last receive."""
+
+# ruff: noqa: TID252
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from wod_contracts.orders import OrderVerb
+
+from wod_agent.journal import Journal, JournalState
+from wod_agent.ports import Delivery, DeploymentError, PermanentOrderError
+from wod_agent.secrets_box import SecretBox
+from wod_agent.service import Disposition, OrderService
+
+# Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
+from ..peers import make_order
+from .fakes import FakeCallbacks, FakeDeployer, FakeHub, delivery
+
+SECRET = b"a-callback-secret-for-unit-tests"
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, max_receives: int = 3) -> None:
+        self.journal = Journal(tmp_path / "journal.sqlite")
+        self.deployer = FakeDeployer()
+        self.hub = FakeHub()
+        self.callbacks = FakeCallbacks()
+        self.service = OrderService(
+            self.journal, SecretBox(SECRET), self.hub, self.deployer, self.callbacks, max_receives
+        )
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Rig:
+    return Rig(tmp_path)
+
+
+def test_create_deploys_opens_the_hub_user_and_reports_the_password(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    assert rig.service.handle(delivery(order)) is Disposition.DONE
+    [callback] = rig.callbacks.sent
+    assert callback.password is not None
+    assert callback.password.get_secret_value() == rig.deployer.calls[0][1]
+    assert rig.hub.retired == ["student7"] and rig.hub.opened == ["student7"]
+    entry = rig.journal.get(order.order_id)
+    assert entry is not None and entry.state is JournalState.REPORTED
+    assert entry.sealed_password is None
+
+
+def test_redelivered_order_is_neither_redeployed_nor_reported_again(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.service.handle(delivery(order))
+    assert rig.service.handle(delivery(order, receive_count=2)) is Disposition.DONE
+    assert len(rig.deployer.calls) == 1
+    assert len(rig.callbacks.sent) == 1
+
+
+def test_deployed_but_unreported_order_resends_the_same_password(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.callbacks.answers = [Delivery.UNAVAILABLE]
+    assert rig.service.handle(delivery(order)) is Disposition.RETRY
+    assert rig.service.handle(delivery(order, receive_count=2)) is Disposition.DONE
+    first, second = rig.callbacks.sent
+    assert len(rig.deployer.calls) == 1
+    assert first.to_wire() == second.to_wire()
+
+
+def test_a_retried_deployment_keeps_the_first_password(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.deployer.failures = [DeploymentError("flaky")]
+    assert rig.service.handle(delivery(order)) is Disposition.RETRY
+    assert rig.callbacks.sent == []
+    assert rig.service.handle(delivery(order, receive_count=2)) is Disposition.DONE
+    (_, first), (_, second) = rig.deployer.calls
+    assert first == second
+
+
+def test_conflict_means_done(rig: Rig) -> None:
+    order = make_order(OrderVerb.CLEANUP, 7, "WOD-U")
+    rig.callbacks.answers = [Delivery.NOT_CURRENT]
+    assert rig.service.handle(delivery(order)) is Disposition.DONE
+    entry = rig.journal.get(order.order_id)
+    assert entry is not None and entry.state is JournalState.REPORTED
+
+
+def test_refused_callback_keeps_the_message_then_leaves_it_to_the_dlq(rig: Rig) -> None:
+    order = make_order(OrderVerb.CLEANUP, 7, "WOD-U")
+    rig.callbacks.answers = [Delivery.REJECTED, Delivery.REJECTED]
+    assert rig.service.handle(delivery(order)) is Disposition.RETRY
+    assert rig.service.handle(delivery(order, receive_count=3)) is Disposition.TO_DLQ
+    assert len(rig.deployer.calls) == 1
+
+
+def test_failure_on_the_last_receive_is_reported_and_dead_lettered(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.deployer.failures = [DeploymentError("disk full")]
+    assert rig.service.handle(delivery(order, receive_count=3)) is Disposition.TO_DLQ
+    [callback] = rig.callbacks.sent
+    assert callback.outcome.value == "failed"
+    assert callback.password is None
+    assert callback.error == "gave up after 3 attempts: disk full"
+
+
+def test_permanent_error_is_reported_at_once(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-GONE")
+    rig.deployer.failures = [PermanentOrderError("workshop WOD-GONE is not on this backend")]
+    assert rig.service.handle(delivery(order)) is Disposition.DONE
+    assert rig.callbacks.sent[0].outcome.value == "failed"
+    assert rig.hub.opened == []
+
+
+def test_expired_create_deploys_nothing(rig: Rig) -> None:
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    late = order.model_copy(update={"ends_at": datetime.now(UTC) - timedelta(minutes=1)})
+    assert rig.service.handle(delivery(late)) is Disposition.DONE
+    assert rig.deployer.calls == []
+    assert rig.callbacks.sent[0].error == "the session ended before the seat was ready"
+
+
+def test_cleanup_reports_no_password(rig: Rig) -> None:
+    order = make_order(OrderVerb.CLEANUP, 7, "WOD-U")
+    rig.service.handle(delivery(order))
+    assert rig.callbacks.sent[0].password is None
+    assert rig.deployer.calls  # a new random password was still set, just never reported
+    assert rig.hub.opened == []
+
+
+def test_unreadable_message_goes_to_the_dlq_on_its_last_receive(rig: Rig) -> None:
+    message = delivery(make_order(OrderVerb.CREATE, 7, "WOD-U"))
+    broken = type(message)(message.message_id, message.receipt_handle, "{}", 3, message.sent_at)
+    assert rig.service.handle(broken) is Disposition.TO_DLQ
+    assert rig.callbacks.sent == []
