@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from wod_agent.config import AccountMode, ConfigError, load_config
 
 BASE = {

@@ -7,11 +7,10 @@ import threading
 import time
 from collections import Counter
 
-from wod_contracts.orders import OrderVerb, parse_order
-
 from wod_agent.loop import AgentLoop
 from wod_agent.ports import ReceivedMessage
 from wod_agent.service import Disposition
+from wod_contracts.orders import OrderVerb, parse_order
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
 from ..peers import make_order

@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from wod_contracts.callbacks import Outcome
-from wod_contracts.orders import OrderVerb
-
 from wod_agent.journal import Journal, JournalState
 from wod_agent.secrets_box import SecretBox, new_password
+from wod_contracts.callbacks import Outcome
+from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
 from ..peers import make_order

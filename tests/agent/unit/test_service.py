@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from wod_contracts.orders import OrderVerb
-
 from wod_agent.journal import Journal, JournalState
 from wod_agent.ports import Delivery, DeploymentError, PermanentOrderError
 from wod_agent.secrets_box import SecretBox
 from wod_agent.service import Disposition, OrderService
+from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
 from ..peers import make_order
