@@ -7,6 +7,7 @@ by themselves: the message stays and the queue's redrive decides).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import requests
@@ -35,12 +36,29 @@ class SignedCallbackClient:
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._timeout = timeout_seconds
+        self._last_signed: dict[str, int] = {}  # order id -> timestamp of its last signature
+        self._lock = threading.Lock()
+
+    def _fresh_timestamp(self, order_id: str) -> int:
+        """A timestamp never used before for this order: the API keys replays on the signature,
+        and the same body signed in the same second would be taken for a replay."""
+        while True:
+            now = int(time.time())
+            with self._lock:
+                if self._last_signed.get(order_id, -1) < now:
+                    self._last_signed[order_id] = now
+                    for key, stamp in list(self._last_signed.items()):
+                        if stamp < now - 600:
+                            del self._last_signed[key]
+                    return now
+            time.sleep(1.0 - time.time() % 1.0 + 0.01)
 
     def send(self, callback: AgentCallback) -> Delivery:
         body = callback.to_wire().encode()
         for attempt in range(1, self._attempts + 1):
             # Signed afresh each attempt: the API refuses a signature it has already seen.
-            headers = signed_headers(self._secret, int(time.time()), body)
+            timestamp = self._fresh_timestamp(callback.order_id)
+            headers = signed_headers(self._secret, timestamp, body)
             headers["content-type"] = "application/json"
             try:
                 response = self._session.post(
