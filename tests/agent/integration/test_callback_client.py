@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
-from wod_contracts.callbacks import AgentCallback, Outcome
-from wod_contracts.orders import OrderVerb
-
 from wod_agent.callback_client import SignedCallbackClient
 from wod_agent.ports import Delivery
+from wod_contracts.callbacks import AgentCallback, Outcome
+from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
 from ..peers import CallbackReceiver, make_order
 
 
-def created(password: str = "Fresh-Password-123") -> AgentCallback:
+def created() -> AgentCallback:
     order = make_order(OrderVerb.CREATE, 9, "WOD-CB")
     return AgentCallback(
         order_id=order.order_id,
@@ -24,7 +23,7 @@ def created(password: str = "Fresh-Password-123") -> AgentCallback:
         verb=order.verb,
         callback_token=order.callback_token,
         outcome=Outcome.SUCCEEDED,
-        password=SecretStr(password),
+        password=SecretStr("Fresh-Password-123"),
         finished_at=datetime.now(UTC),
     )
 
