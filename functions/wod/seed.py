@@ -12,10 +12,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wod_contracts.catalog import Catalog, CatalogError, load_catalog
+
 from wod.adapters.models import bind_tables
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import REPO_ROOT, get_settings
-from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
 PRIVATE_ENV = "WOD_PRIVATE_WORKSHOPS"
 
@@ -35,7 +36,9 @@ def seed(catalog: Catalog) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workshops", type=Path, default=None, help="public workshops directory")
-    parser.add_argument("--private", default=None, help=f"private directories (default ${PRIVATE_ENV})")
+    parser.add_argument(
+        "--private", default=None, help=f"private directories (default ${PRIVATE_ENV})"
+    )
     args = parser.parse_args(argv)
     try:
         catalog = load_catalog(catalog_roots(args.workshops, args.private))

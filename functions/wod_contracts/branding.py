@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationError,
+)
 
 from .catalog import CatalogError
 

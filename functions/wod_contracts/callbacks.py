@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, mod
 
 from .orders import Identifier, OrderVerb, Token
 
-CALLBACK_SCHEMA_VERSION = 1
+CALLBACK_SCHEMA_VERSION: Literal[1] = 1
 
 
 class Outcome(StrEnum):

@@ -84,7 +84,8 @@ def _check_entry(entry: CatalogEntry) -> list[str]:
     workshop = entry.workshop
     if workshop.id != entry.directory.name:
         problems.append(
-            f"{entry.source}: id: '{workshop.id}' differs from its directory '{entry.directory.name}'"
+            f"{entry.source}: id: '{workshop.id}' differs from its directory "
+            f"'{entry.directory.name}'"
         )
     for index, notebook in enumerate(workshop.notebooks):
         if not (entry.directory / notebook.file).is_file():

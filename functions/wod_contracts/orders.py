@@ -14,9 +14,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from .workshop import BackendName, WorkshopId
 
-ORDER_SCHEMA_VERSION = 1
+ORDER_SCHEMA_VERSION: Literal[1] = 1
 
-Token = Annotated[str, StringConstraints(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+Token = Annotated[
+    str, StringConstraints(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 

@@ -100,7 +100,7 @@ class Workshop(_Strict):
     badge: str | None = Field(
         default=None,
         pattern=r"^[\w][\w.-]*\.svg$",
-        description="An SVG file in the workshop's directory; a branded one is generated if absent.",
+        description="An SVG file in the workshop's directory; if absent a branded one is made.",
     )
     visibility: Visibility = Visibility.PUBLIC
     active: bool = True

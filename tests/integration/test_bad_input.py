@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 import requests
+from wod.adapters.models import RegistrationRecord
+from wod.local.stack import LocalStack
 
 from tests.conftest import write_workshop
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
-from wod.adapters.models import RegistrationRecord
-from wod.local.stack import LocalStack
 
 GOOD: dict[str, Any] = {
     "workshop_id": "bad-input",
@@ -45,7 +45,11 @@ def snapshot(local_stack: LocalStack, order_log: OrderLog) -> tuple[Any, ...]:
 
 CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("missing email", {k: v for k, v in GOOD.items() if k != "email"}, {"email"}),
-    ("missing everything", {}, {"workshop_id", "email", "first_name", "last_name", "company", "accept_terms"}),
+    (
+        "missing everything",
+        {},
+        {"workshop_id", "email", "first_name", "last_name", "company", "accept_terms"},
+    ),
     ("oversized first name", {**GOOD, "first_name": "A" * 500}, {"first_name"}),
     ("oversized company", {**GOOD, "company": "C" * 5000}, {"company"}),
     ("CRLF in a name", {**GOOD, "last_name": "Doe\r\nBcc: victim@example.org"}, {"last_name"}),

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+from wod.local.stack import LocalStack, free_port
 
 from tests.conftest import write_workshop
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
-from wod.local.stack import LocalStack, free_port
 
 CLIENTS = 64
 
@@ -32,7 +32,9 @@ def register_all(api_url: str, bodies: list[dict[str, object]]) -> list[requests
     with requests.Session() as session, ThreadPoolExecutor(CLIENTS) as pool:
         adapter = requests.adapters.HTTPAdapter(pool_connections=CLIENTS, pool_maxsize=CLIENTS)
         session.mount("http://", adapter)
-        return list(pool.map(lambda b: session.post(api_url + "registrations", json=b, timeout=60), bodies))
+        return list(
+            pool.map(lambda b: session.post(api_url + "registrations", json=b, timeout=60), bodies)
+        )
 
 
 def fifty_seats(local_stack: LocalStack, tmp_path: Path, workshop_id: str) -> None:
@@ -86,7 +88,9 @@ def test_negative_control_check_then_act_claims_oversell(
     assert not any(r.status_code >= 500 for r in responses)
     accepted = sum(r.status_code == 202 for r in responses)
     violations = audit("race-unsafe").violations()
-    assert accepted > 50 or violations, "the unguarded claim did not oversell: the race test is blind"
+    assert accepted > 50 or violations, (
+        "the unguarded claim did not oversell: the race test is blind"
+    )
     assert violations
 
 

@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
+from wod.local.stack import LocalStack
+from wod_contracts.orders import OrderVerb
 
 from tests.conftest import OTHER_BACKEND, write_workshop
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
-from wod.local.stack import LocalStack
-from wod_contracts.orders import OrderVerb
 
 
 def person(workshop_id: str, email: str, **changes: object) -> dict[str, object]:
@@ -97,7 +97,9 @@ def test_registering_takes_a_seat_mails_welcome_and_queues_a_create_order(
 
 def test_a_wrong_or_missing_token_is_a_plain_404(local_stack: LocalStack, workshops: Path) -> None:
     response = requests.post(
-        local_stack.api_url + "registrations", json=person("api-main", "tok@api.example"), timeout=30
+        local_stack.api_url + "registrations",
+        json=person("api-main", "tok@api.example"),
+        timeout=30,
     )
     registration_id = response.json()["registration_id"]
     for params in ({"token": "x" * 43}, {}):
@@ -134,15 +136,21 @@ def test_a_full_workshop_is_409_but_its_holder_still_gets_202(
     local_stack: LocalStack, workshops: Path
 ) -> None:
     first = requests.post(
-        local_stack.api_url + "registrations", json=person("api-tiny", "one@api.example"), timeout=30
+        local_stack.api_url + "registrations",
+        json=person("api-tiny", "one@api.example"),
+        timeout=30,
     )
     assert first.status_code == 202
     full = requests.post(
-        local_stack.api_url + "registrations", json=person("api-tiny", "two@api.example"), timeout=30
+        local_stack.api_url + "registrations",
+        json=person("api-tiny", "two@api.example"),
+        timeout=30,
     )
     assert full.status_code == 409 and full.json()["error"] == "workshop_full"
     again = requests.post(
-        local_stack.api_url + "registrations", json=person("api-tiny", "ONE@api.example"), timeout=30
+        local_stack.api_url + "registrations",
+        json=person("api-tiny", "ONE@api.example"),
+        timeout=30,
     )
     assert again.status_code == 202
     assert again.json()["registration_id"] == first.json()["registration_id"]
@@ -151,7 +159,9 @@ def test_a_full_workshop_is_409_but_its_holder_still_gets_202(
 def test_inactive_and_unknown_workshops_are_404(local_stack: LocalStack, workshops: Path) -> None:
     for workshop_id in ("api-inactive", "nope-404"):
         response = requests.post(
-            local_stack.api_url + "registrations", json=person(workshop_id, "x@api.example"), timeout=30
+            local_stack.api_url + "registrations",
+            json=person(workshop_id, "x@api.example"),
+            timeout=30,
         )
         assert response.status_code == 404 and response.json()["error"] == "workshop_not_found"
 
@@ -160,7 +170,9 @@ def test_orders_go_to_the_queue_of_the_workshops_backend(
     local_stack: LocalStack, order_log: OrderLog, workshops: Path
 ) -> None:
     response = requests.post(
-        local_stack.api_url + "registrations", json=person("api-other", "far@api.example"), timeout=30
+        local_stack.api_url + "registrations",
+        json=person("api-other", "far@api.example"),
+        timeout=30,
     )
     (order,) = order_log.for_registration(response.json()["registration_id"])
     assert order.queue == OTHER_BACKEND and order.order.backend == OTHER_BACKEND

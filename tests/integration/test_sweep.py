@@ -3,6 +3,7 @@ sweep. The failures are real: a queue that does not exist yet, a sender SES has 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,15 +14,15 @@ import boto3
 import pytest
 import requests
 import yaml
-
-from tests.conftest import write_workshop
-from tests.support.orders import OrderLog
-from tests.support.seats import audit
 from wod.domain.registrations import FollowUp
 from wod.domain.states import State
 from wod.local.stack import LocalStack, free_port
 from wod.services.wiring import Services, build_services
 from wod.settings import REPO_ROOT, Settings
+
+from tests.conftest import write_workshop
+from tests.support.orders import OrderLog
+from tests.support.seats import audit
 
 
 def person(workshop_id: str, email: str) -> dict[str, object]:
@@ -58,15 +59,14 @@ def broken_queue_gateway(local_stack: LocalStack) -> Iterator[tuple[str, str]]:
         name="broken-queue",
         port=free_port(),
         env={"WOD_BACKEND_QUEUES": json.dumps({"default": missing_url})},
+        workers=2,
     )
     try:
         yield url + "api/", name
     finally:
         local_stack.stop_process("broken-queue")
-        try:
+        with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
             sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
-        except sqs.exceptions.QueueDoesNotExist:
-            pass
 
 
 def test_a_lost_order_is_sent_by_the_sweep(
@@ -74,14 +74,18 @@ def test_a_lost_order_is_sent_by_the_sweep(
 ) -> None:
     api, queue_name = broken_queue_gateway
     # Given a registration whose CREATE order could not be queued
-    response = requests.post(api + "registrations", json=person(workshop, "q@sweep.example"), timeout=30)
+    response = requests.post(
+        api + "registrations", json=person(workshop, "q@sweep.example"), timeout=30
+    )
     assert response.status_code == 202 and response.json()["status"] == "pending"
     registration_id = response.json()["registration_id"]
     services = services_at(local_stack, datetime.now(UTC))
     stored = services.registrations.registrations.get(registration_id)
     assert stored.follow_ups == {FollowUp.CREATE_ORDER}
     # When the queue exists again and the sweep runs after the grace period
-    url = boto3.client("sqs").create_queue(QueueName=queue_name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+    url = boto3.client("sqs").create_queue(QueueName=queue_name, Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
     later = services_at(
         local_stack, datetime.now(UTC) + timedelta(minutes=2), backend_queues={"default": url}
     )
@@ -102,7 +106,9 @@ def test_a_sweep_within_the_grace_period_leaves_fresh_registrations_alone(
     local_stack: LocalStack, workshop: str, broken_queue_gateway: tuple[str, str]
 ) -> None:
     api, _ = broken_queue_gateway
-    response = requests.post(api + "registrations", json=person(workshop, "g@sweep.example"), timeout=30)
+    response = requests.post(
+        api + "registrations", json=person(workshop, "g@sweep.example"), timeout=30
+    )
     registration_id = response.json()["registration_id"]
     now = services_at(local_stack, datetime.now(UTC))
     assert registration_id not in now.sweeper.run()
@@ -121,14 +127,18 @@ def test_an_order_that_cannot_be_sent_for_too_long_gives_the_seat_back(
     broken = later.settings.model_copy(
         update={"backend_queues": {"default": "http://127.0.0.1:1/nowhere.fifo"}}
     )
-    sweeper = build_services(broken, clock=lambda: datetime.now(UTC) + timedelta(minutes=15)).sweeper
+    sweeper = build_services(
+        broken, clock=lambda: datetime.now(UTC) + timedelta(minutes=15)
+    ).sweeper
     assert sweeper.run()[registration_id] == "cancelled"
     assert later.registrations.registrations.get(registration_id).state is State.CANCELLED
     assert registration_id not in audit(workshop).holders and audit(workshop).violations() == []
     kinds = [m["kind"] for m in local_stack.inbox(to=email)]
     assert kinds == ["welcome", "apology"]
     # The participant may register again: the email guard went with the seat.
-    again = requests.post(local_stack.api_url + "registrations", json=person(workshop, email), timeout=30)
+    again = requests.post(
+        local_stack.api_url + "registrations", json=person(workshop, email), timeout=30
+    )
     assert again.status_code == 202 and again.json()["registration_id"] != registration_id
 
 
@@ -140,9 +150,12 @@ def test_a_lost_welcome_mail_is_sent_by_the_sweep(
     branding["sender"] = "unverified@nowhere.example"
     branding_file = tmp_path / "branding.yml"
     branding_file.write_text(yaml.safe_dump(branding))
-    api = local_stack.start_gateway(
-        name="no-mail", port=free_port(), env={"WOD_BRANDING_FILE": str(branding_file)}
-    ) + "api/"
+    api = (
+        local_stack.start_gateway(
+            name="no-mail", port=free_port(), env={"WOD_BRANDING_FILE": str(branding_file)}
+        )
+        + "api/"
+    )
     try:
         email = "mail@sweep.example"
         response = requests.post(api + "registrations", json=person(workshop, email), timeout=30)
@@ -166,9 +179,13 @@ def test_two_sweeps_at_once_act_once(
     local_stack: LocalStack, workshop: str, broken_queue_gateway: tuple[str, str]
 ) -> None:
     api, queue_name = broken_queue_gateway
-    response = requests.post(api + "registrations", json=person(workshop, "twice@sweep.example"), timeout=30)
+    response = requests.post(
+        api + "registrations", json=person(workshop, "twice@sweep.example"), timeout=30
+    )
     registration_id = response.json()["registration_id"]
-    url = boto3.client("sqs").create_queue(QueueName=queue_name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+    url = boto3.client("sqs").create_queue(QueueName=queue_name, Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
     later = datetime.now(UTC) + timedelta(minutes=2)
     sweepers = [
         services_at(local_stack, later, backend_queues={"default": url}).sweeper for _ in range(4)

@@ -59,7 +59,7 @@ def test_participant_input_is_escaped_in_html() -> None:
 
 
 def test_participant_input_never_reaches_a_header() -> None:
-    subject, text, html = welcome(HOSTILE)
+    subject, _, _ = welcome(HOSTILE)
     mail = render_mail(
         MailKind.WELCOME,
         BRANDING,

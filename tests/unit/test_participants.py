@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-
 from wod.domain.participants import RegistrationRequest
 
 GOOD: dict[str, Any] = {

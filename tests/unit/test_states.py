@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
-
 from wod.domain.errors import InvalidTransitionError
-from wod.domain.states import CANCELLABLE, FINAL, HOLDS_SEAT, TRANSITIONS, State, check_transition, sources_of
+from wod.domain.states import (
+    CANCELLABLE,
+    FINAL,
+    HOLDS_SEAT,
+    TRANSITIONS,
+    State,
+    check_transition,
+    sources_of,
+)
 
 
 def test_every_state_is_in_the_machine() -> None:

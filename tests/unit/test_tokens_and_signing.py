@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from wod.domain import tokens
 from wod_contracts import signing
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.condition import Condition
+from wod_contracts.workshop import Visibility, Workshop
 
 from wod.domain.errors import WorkshopNotFoundError
 from wod.domain.states import HOLDS_SEAT
-from wod_contracts.workshop import Visibility, Workshop
 
 from .models import RegistrationRecord, WorkshopRecord
 
@@ -73,7 +74,7 @@ class WorkshopStore:
             free = {int(s) for s in record.free_students or ()}
             held = self._held_students(workshop.id)
             new_free = (free & wanted) | (wanted - held - free)
-            condition = WorkshopRecord.pool_version == record.pool_version
+            condition: Condition = WorkshopRecord.pool_version == record.pool_version
         except DoesNotExist:
             record = WorkshopRecord(workshop.id, pool_version=0)
             new_free = wanted
@@ -82,7 +83,8 @@ class WorkshopStore:
         record.active = workshop.active
         record.public = workshop.visibility is Visibility.PUBLIC
         record.capacity = workshop.capacity
-        record.free_students = new_free or None
+        # NumberSetAttribute is typed as floats; student numbers are ints and stay ints.
+        record.free_students = new_free or None  # type: ignore[assignment]
         record.updated_at = now
         try:
             record.save(condition=condition)

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from wod.domain import errors
 
@@ -22,6 +23,9 @@ STATUS: dict[type[errors.WodError], int] = {
     errors.InvalidTransitionError: 409,
     errors.UnauthorizedCallbackError: 401,
     errors.ForbiddenCallbackError: 403,
+    errors.OrderNotCurrentError: 409,
+    # Only raised where the caller should simply retry (the agent keeps its callback).
+    errors.DeliveryError: 503,
 }
 
 MESSAGES: dict[str, str] = {
@@ -32,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "invalid_transition": "This registration changed meanwhile; reload and try again.",
     "unauthorized": "The request is not signed correctly.",
     "forbidden": "The order token does not match.",
+    "order_not_current": "This order is done or was superseded; nothing to do.",
+    "delivery_failed": "A mail or message could not be sent; retry shortly.",
 }
 
 
@@ -71,6 +77,14 @@ def install(app: APIGatewayHttpResolver) -> None:
         return error_response(
             422, "validation_error", "Some fields are missing or invalid.", fields=fields
         )
+
+    @app.exception_handler(ValidationError)
+    def _invalid_body(exc: ValidationError) -> Response[str]:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            loc = [str(part) for part in error.get("loc", ())] or ["body"]
+            fields.setdefault(".".join(loc), _message_of(dict(error)))
+        return error_response(422, "validation_error", "The body is invalid.", fields=fields)
 
     @app.exception_handler(errors.WodError)
     def _domain(exc: errors.WodError) -> Response[str]:

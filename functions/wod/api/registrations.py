@@ -57,9 +57,7 @@ def get_status(registration_id: RegistrationId, token: Token = None) -> Registra
 
 
 @router.delete("/<registration_id>", summary="End the session early: the seat is wiped and freed")
-def end_early(
-    registration_id: RegistrationId, token: Token = None
-) -> Response[dict[str, str]]:
+def end_early(registration_id: RegistrationId, token: Token = None) -> Response[dict[str, str]]:
     registration = _services().registrations.end_early(registration_id, token)
     return Response(
         status_code=202,

@@ -65,6 +65,12 @@ class ForbiddenCallbackError(WodError):
     code = "forbidden"
 
 
+class OrderNotCurrentError(WodError):
+    """The callback is for an order that is done or was superseded (e.g. the session ended)."""
+
+    code = "order_not_current"
+
+
 class DeliveryError(WodError):
     """A follow-up (mail, queue, schedule) could not be delivered; the sweep will retry."""
 

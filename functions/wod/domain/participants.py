@@ -10,7 +10,6 @@ import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
-
 from wod_contracts.workshop import WorkshopId
 
 

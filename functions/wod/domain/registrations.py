@@ -31,6 +31,7 @@ class FollowUp(StrEnum):
     CREATE_ORDER = "create_order"
     SCHEDULES = "schedules"
     END_ORDER = "end_order"  # the CLEANUP or RESET order of a session that is ending
+    CREDENTIALS_MAIL = "credentials_mail"  # only while the agent's callback is being answered
 
 
 # What a new registration must get done once its seat is taken, in this order.

@@ -20,5 +20,5 @@ metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-sweep")
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     counts = tally(get_services().sweeper.run())
-    logger.info("sweep done", **counts)
+    logger.info("sweep done", extra=counts)
     return counts

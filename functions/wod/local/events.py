@@ -76,7 +76,7 @@ def result_to_response(result: dict[str, Any]) -> Response:
             response.headers.add(key, value)
     for cookie in result.get("cookies") or []:
         response.headers.add("Set-Cookie", cookie)
-    if "content-type" not in {k.lower() for k in response.headers.keys()}:
+    if "content-type" not in response.headers:  # werkzeug Headers ignore case
         response.headers["Content-Type"] = "application/json"
     return response
 

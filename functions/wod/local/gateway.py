@@ -63,7 +63,9 @@ class Gateway:
         if path == "/_inbox/messages.json":
             return _json(200, inbox.fetch_messages(self.aws_endpoint))
         if path == "/_inbox/":
-            page = inbox.render_page(inbox.fetch_messages(self.aws_endpoint), request.args.get("to"))
+            page = inbox.render_page(
+                inbox.fetch_messages(self.aws_endpoint), request.args.get("to")
+            )
             return Response(page, content_type="text/html; charset=utf-8")
         return self.static(path)
 
@@ -133,7 +135,9 @@ def serve(gateway: Gateway, host: str, port: int, workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--aws", default="http://127.0.0.1:4566", help="local AWS endpoint")

@@ -13,14 +13,13 @@ import requests
 
 from wod.mail.messages import KIND_HEADER
 
-
 # Mails are shown without scripts; their links may open the page the participant would open.
 SANDBOX = "allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
 
 
 def _part(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
-    return part.get_content() if part is not None else ""  # type: ignore[no-any-return]
+    return part.get_content() if part is not None else ""
 
 
 def parse(raw: str) -> dict[str, Any]:

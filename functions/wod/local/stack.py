@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from wod_contracts.catalog import Catalog, load_catalog
 
 from wod.adapters.models import bind_tables
 from wod.adapters.workshops import WorkshopStore
 from wod.local import provision
 from wod.settings import REPO_ROOT, Settings
-from wod_contracts.catalog import Catalog, load_catalog
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 (moto accepts any)
+    "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
@@ -42,7 +42,9 @@ def free_port() -> int:
         return port
 
 
-def wait_for_http(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_http(
+    url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -118,20 +120,24 @@ class LocalStack:
     def start_aws(self) -> None:
         process = self._spawn(
             "aws",
-            [sys.executable, "-m", "wod.local.aws", "--host", self.host, "--port", str(self.aws_port)],
+            [
+                sys.executable,
+                "-m",
+                "wod.local.aws",
+                "--host",
+                self.host,
+                "--port",
+                str(self.aws_port),
+            ],
             {},
         )
-        wait_for_http(self.aws_endpoint + "/_wod/mail.json", process=process)
+        wait_for_http(self.aws_endpoint + "/_wod/mail.json", timeout=120, process=process)
 
-    def provision(
-        self, catalog: Catalog, sender: str, extra_backends: Sequence[str] = ()
-    ) -> None:
+    def provision(self, catalog: Catalog, sender: str, extra_backends: Sequence[str] = ()) -> None:
         os.environ.update(self.aws_env())
         settings = Settings()  # table names: the defaults, or WOD_* from the environment
         provision.create_tables(settings)
-        self.resources = provision.create_queues(
-            catalog.backends() | {"default", *extra_backends}
-        )
+        self.resources = provision.create_queues(catalog.backends() | {"default", *extra_backends})
         provision.verify_sender(sender)
         provision.create_schedule_group(settings.scheduler_group)
 
@@ -152,6 +158,7 @@ class LocalStack:
         port: int | None = None,
         handler: str | None = None,
         env: Mapping[str, str] | None = None,
+        workers: int = 8,
     ) -> str:
         """Start a gateway (the stack's own, or another one, e.g. over a test handler)."""
         port = port or self.gateway_port
@@ -161,6 +168,7 @@ class LocalStack:
             "--port", str(port),
             "--aws", self.aws_endpoint,
             "--handler", handler or self.handler,
+            "--workers", str(workers),
         ]  # fmt: skip
         if self.site_dir is not None:
             args += ["--site-dir", str(self.site_dir)]
@@ -168,7 +176,7 @@ class LocalStack:
             args.append("--quiet")
         process = self._spawn(name, args, {**self.env(), **(env or {})})
         base_url = f"http://{self.host}:{port}/"
-        wait_for_http(base_url + "_inbox/messages.json", process=process)
+        wait_for_http(base_url + "_inbox/messages.json", timeout=120, process=process)
         return base_url
 
     def stop_process(self, name: str) -> None:

@@ -6,11 +6,11 @@ values, a second guard against header injection besides never putting participan
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 
 from wod_contracts.branding import Branding
 

@@ -25,6 +25,10 @@ class Links:
         return self._site("badge/?" + urlencode({"id": registration_id, "token": token}))
 
     @staticmethod
+    def linkedin_share(url: str) -> str:
+        return "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url})
+
+    @staticmethod
     def start(hub_url: str) -> str:
         """Logs in, then JupyterHub sends the user to their own server with ReadMeFirst open."""
         target = f"/hub/user-redirect/lab/tree/{READ_ME_FIRST}"

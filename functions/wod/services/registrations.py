@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
+from wod_contracts.orders import Order, OrderVerb
+from wod_contracts.workshop import Workshop
 
 from wod.adapters.schedules import ScheduleKind
 from wod.domain import tokens
@@ -34,8 +36,6 @@ from wod.domain.registrations import (
 )
 from wod.domain.states import CANCELLABLE, State
 from wod.mail.render import MailKind
-from wod_contracts.orders import Order, OrderVerb
-from wod_contracts.workshop import Workshop
 
 from .notifications import Notifier
 from .ports import Clock, OrderQueues, Registrations, Schedules, Workshops
@@ -183,6 +183,26 @@ class RegistrationService:
             issued_at=self.clock(),
             ends_at=registration.ends_at,
         )
+
+    def farewell(self, registration: Registration) -> None:
+        """The thank-you mail once the seat is wiped: survey, badge, a LinkedIn share link."""
+        workshop = self.workshops.get(registration.workshop_id).workshop
+        links = self.notifier.links
+        badge_url = links.badge(
+            registration.registration_id,
+            tokens.badge_token(self.token_key, registration.registration_id),
+        )
+        try:
+            self.notifier.send(
+                MailKind.THANKS,
+                registration,
+                workshop,
+                survey_url=str(workshop.survey_url or self.notifier.branding.survey_url),
+                badge_url=badge_url,
+                linkedin_url=links.linkedin_share(badge_url),
+            )
+        except DeliveryError:
+            logger.warning("thanks mail not sent", registration_id=registration.registration_id)
 
     # -- the participant's view ----------------------------------------------------------------
 

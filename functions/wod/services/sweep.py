@@ -46,14 +46,15 @@ class Sweeper:
                 report[rid] = self._sweep_one(registration)
         return report
 
-
     def _sweep_one(self, registration: Registration) -> str:
         service = self.service
         workshop = service.workshops.get(registration.workshop_id).workshop
         now = service.clock()
         never_ordered = FollowUp.CREATE_ORDER in registration.follow_ups
-        if registration.state is State.PENDING and never_ordered and (
-            now - registration.created_at > self.give_up
+        if (
+            registration.state is State.PENDING
+            and never_ordered
+            and (now - registration.created_at > self.give_up)
         ):
             # The backend never heard of this seat, so nothing needs wiping: give it back.
             try:

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from wod_contracts.branding import Branding, load_branding
+
 from wod.adapters.mailer import SesMailer
 from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
+from wod.adapters.secrets import callback_secret
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import Settings, get_settings
-from wod_contracts.branding import Branding, load_branding
 
+from .callbacks import CallbackService
 from .links import Links
 from .notifications import Notifier
 from .ports import Clock, Registrations
@@ -36,6 +39,7 @@ class Services:
     workshops: WorkshopStore
     registrations: RegistrationService
     sweeper: Sweeper
+    callbacks: CallbackService
 
 
 def build_services(
@@ -73,7 +77,8 @@ def build_services(
         grace_seconds=settings.sweep_grace_seconds,
         give_up_seconds=settings.sweep_give_up_seconds,
     )
-    return Services(settings, branding, workshops, registrations, sweeper)
+    callbacks = CallbackService(registrations, lambda: callback_secret(settings))
+    return Services(settings, branding, workshops, registrations, sweeper, callbacks)
 
 
 @lru_cache(maxsize=1)
