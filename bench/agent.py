@@ -1,0 +1,175 @@
+"""Benchmark of the backend agent: a burst of CREATE orders against a local hub, moto SQS and a
+local signed-callback receiver. Prints orders per minute and, per order, where the time went.
+
+    .venv/bin/python bench/agent.py [--orders 20] [--parallelism 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the agent tests' real peers (hub, moto, receiver)
+
+from agent.conftest import (  # noqa: E402
+    REGION,
+    VENV_BIN,
+    free_port,
+    start_hub,
+    stop_group,
+    wait_for,
+)
+from agent.peers import (  # noqa: E402
+    CallbackReceiver,
+    make_order,
+    serve_receiver,
+    write_branding,
+    write_workshop,
+)
+from wod_agent.cli import build_loop  # noqa: E402
+from wod_agent.config import load_config  # noqa: E402
+from wod_agent.service import OrderTimings  # noqa: E402
+from wod_contracts.orders import OrderVerb  # noqa: E402
+
+
+def start_moto(workdir: Path) -> tuple[object, str]:
+    import subprocess
+
+    port = free_port()
+    log = workdir / "moto.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_for(f"{endpoint}/moto-api/", process, log)
+    return process, endpoint
+
+
+def summary(name: str, values: list[float]) -> str:
+    return f"{name:<9} p50 {statistics.median(values):6.2f}s   max {max(values):6.2f}s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=20)
+    parser.add_argument("--parallelism", type=int, default=4)
+    args = parser.parse_args()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+
+    with tempfile.TemporaryDirectory(prefix="wod-agent-bench-") as tmp:
+        workdir = Path(tmp)
+        homes, state = workdir / "homes", workdir / "state"
+        homes.mkdir()
+        state.mkdir()
+        moto, endpoint = start_moto(workdir)
+        hub_process, hub = start_hub(
+            "local", workdir, homes, state, VENV_BIN / "jupyterhub-singleuser"
+        )
+        receiver = CallbackReceiver(secret=secrets.token_urlsafe(32).encode())
+        server = serve_receiver(receiver, free_port())
+        try:
+            sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
+            dlq = sqs.create_queue(QueueName="bench-dlq.fifo", Attributes={"FifoQueue": "true"})
+            dlq_arn = sqs.get_queue_attributes(
+                QueueUrl=dlq["QueueUrl"], AttributeNames=["QueueArn"]
+            )["Attributes"]["QueueArn"]
+            queue_url = sqs.create_queue(
+                QueueName="bench.fifo",
+                Attributes={
+                    "FifoQueue": "true",
+                    "VisibilityTimeout": "60",
+                    "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":3}}',
+                },
+            )["QueueUrl"]
+            workshops = workdir / "workshops"
+            write_workshop(workshops, "WOD-BENCH", 1, args.orders)
+            (workdir / "secret").write_bytes(receiver.secret)
+            config_path = workdir / "config.yml"
+            config_path.write_text(
+                yaml.safe_dump(
+                    {
+                        "queue_url": queue_url,
+                        "sqs_endpoint_url": endpoint,
+                        "aws_region": REGION,
+                        "api_url": receiver.url,
+                        "callback_secret_file": str(workdir / "secret"),
+                        "hub_url": hub.url,
+                        "hub_api_url": hub.api_url,
+                        "hub_token": hub.token,
+                        "account_mode": "local",
+                        "workshops_dirs": [str(workshops)],
+                        "homes_dir": str(homes),
+                        "state_dir": str(state),
+                        "branding_file": str(write_branding(workdir / "branding.yml")),
+                        "parallelism": args.parallelism,
+                        "visibility_timeout": 60,
+                        "max_receives": 3,
+                        "poll_wait_seconds": 2,
+                    }
+                ),
+                encoding="utf-8",
+            )
+            timings: list[OrderTimings] = []
+            done = threading.Event()
+
+            def finished(timing: OrderTimings) -> None:
+                timings.append(timing)
+                if len(timings) >= args.orders:
+                    done.set()
+
+            loop, journal = build_loop(load_config(config_path, environ={}), on_finished=finished)
+            started = time.monotonic()
+            for student in range(1, args.orders + 1):
+                order = make_order(OrderVerb.CREATE, student, "WOD-BENCH")
+                sqs.send_message(
+                    QueueUrl=queue_url,
+                    MessageBody=order.model_dump_json(),
+                    MessageGroupId=order.seat,
+                    MessageDeduplicationId=order.order_id,
+                )
+            runner = threading.Thread(target=loop.run)
+            runner.start()
+            completed = done.wait(timeout=1800)
+            elapsed = time.monotonic() - started
+            loop.request_stop()
+            runner.join()
+            journal.close()
+        finally:
+            server.shutdown()
+            stop_group(hub_process)
+            stop_group(moto)  # type: ignore[arg-type]
+
+    succeeded = sum(t.outcome == "succeeded" for t in timings)
+    print(
+        f"wod-agent bench: {len(timings)}/{args.orders} CREATE orders settled, "
+        f"{succeeded} succeeded, parallelism {args.parallelism}, {os.cpu_count()} CPUs"
+    )
+    if not completed or not timings:
+        print("did not finish", file=sys.stderr)
+        return 1
+    print(f"throughput {len(timings) / elapsed * 60:.1f} orders/min ({elapsed:.1f}s for the burst)")
+    print(summary("queue", [t.queue_seconds for t in timings]))
+    print(summary("ansible", [t.ansible_seconds for t in timings]))
+    print(summary("hub", [t.hub_seconds for t in timings]))
+    print(summary("callback", [t.callback_seconds for t in timings]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
