@@ -177,6 +177,9 @@ def render_workshop_page(workshop: Workshop) -> str:
     parts = [
         f'<p class="wod-lead">{escape(workshop.summary)}</p>',
         _facts(workshop, "wod-workshop"),
+        # A shortcut to the form (at the end of the page, far down on a phone).
+        '<p><a class="md-button md-button--primary" href="#wod-register">'
+        "Register for this workshop</a></p>",
         "## About this workshop",
         workshop.description.strip(),
     ]

@@ -33,6 +33,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+# Assertions wait up to 15 s (not 5): the shared 2-core machine can be busy with other suites.
+playwright_api.expect.set_options(timeout=15_000)
+
 TINY_ID = "site-tiny-101"  # one seat: the browser tests fill it
 SMALL_ID = "site-small-101"  # five seats: the live-seats test takes one
 
