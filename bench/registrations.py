@@ -32,7 +32,7 @@ from wod_contracts.catalog import load_catalog
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(label: str, work: Callable[[int], None], count: int, concurrency: int) -> dict[str, float]:
@@ -84,7 +84,9 @@ def bare_writes(settings: Settings, workshop_id: str) -> Callable[[int], None]:
         rid = uuid.uuid4().hex
         student = str(50_000 + i)
         dynamodb.get_item(
-            TableName=settings.workshops_table, Key={"workshop_id": {"S": workshop_id}}, ConsistentRead=True
+            TableName=settings.workshops_table,
+            Key={"workshop_id": {"S": workshop_id}},
+            ConsistentRead=True,
         )
         dynamodb.transact_write_items(
             TransactItems=[
@@ -142,7 +144,9 @@ def bare_writes(settings: Settings, workshop_id: str) -> Callable[[int], None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--registrations", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=8, help="gateway worker processes")
@@ -164,7 +168,9 @@ def main() -> None:
             session = requests.Session()
             session.mount(
                 "http://",
-                requests.adapters.HTTPAdapter(pool_connections=concurrency, pool_maxsize=concurrency),
+                requests.adapters.HTTPAdapter(
+                    pool_connections=concurrency, pool_maxsize=concurrency
+                ),
             )
 
             def register(i: int) -> None:
@@ -182,12 +188,19 @@ def main() -> None:
                 )
                 assert response.status_code == 202, response.text
 
-            print(f"local AWS {stack.aws_endpoint}, gateway {args.workers} workers, {count} registrations")
+            print(
+                f"local AWS {stack.aws_endpoint}, gateway {args.workers} workers, {count} registrations"
+            )
             # Warm every gateway worker (a cold start each, as Lambda's first invocations).
             for _ in range(args.workers * 2):
                 session.get(stack.api_url + "workshops", timeout=60)
             api = run("registrations via the gateway", register, count, concurrency)
-            bare = run("bare DynamoDB writes (boto3)", bare_writes(settings, "bench-bare"), count, concurrency)
+            bare = run(
+                "bare DynamoDB writes (boto3)",
+                bare_writes(settings, "bench-bare"),
+                count,
+                concurrency,
+            )
             print(
                 f"ratio gateway/bare: throughput {api['per_second'] / bare['per_second']:.2f}x, "
                 f"p50 latency {api['p50_ms'] / bare['p50_ms']:.2f}x, "

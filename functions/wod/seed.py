@@ -12,11 +12,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wod_contracts.catalog import Catalog, CatalogError, load_catalog
-
 from wod.adapters.models import bind_tables
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import REPO_ROOT, get_settings
+from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
 PRIVATE_ENV = "WOD_PRIVATE_WORKSHOPS"
 

@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from wod.local.stack import LocalStack
-from wod_contracts.callbacks import Outcome
-from wod_contracts.orders import Order, OrderVerb
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback, send_raw, sign
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
+from wod.local.stack import LocalStack
+from wod_contracts.callbacks import Outcome
+from wod_contracts.orders import Order, OrderVerb
 
 Register = Callable[[str], Order]
 

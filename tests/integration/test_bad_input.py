@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 import requests
-from wod.adapters.models import RegistrationRecord
-from wod.local.stack import LocalStack
 
 from tests.conftest import write_workshop
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
+from wod.adapters.models import RegistrationRecord
+from wod.local.stack import LocalStack
 
 GOOD: dict[str, Any] = {
     "workshop_id": "bad-input",

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from wod.local.stack import LocalStack, free_port
 
 from tests.conftest import write_workshop
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
+from wod.local.stack import LocalStack, free_port
 
 CLIENTS = 64
 

@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from wod.local.stack import LocalStack
-from wod_contracts.orders import OrderVerb
 
 from tests.conftest import OTHER_BACKEND, write_workshop
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
+from wod.local.stack import LocalStack
+from wod_contracts.orders import OrderVerb
 
 
 def person(workshop_id: str, email: str, **changes: object) -> dict[str, object]:

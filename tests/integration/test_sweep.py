@@ -14,15 +14,15 @@ import boto3
 import pytest
 import requests
 import yaml
+
+from tests.conftest import write_workshop
+from tests.support.orders import OrderLog
+from tests.support.seats import audit
 from wod.domain.registrations import FollowUp
 from wod.domain.states import State
 from wod.local.stack import LocalStack, free_port
 from wod.services.wiring import Services, build_services
 from wod.settings import REPO_ROOT, Settings
-
-from tests.conftest import write_workshop
-from tests.support.orders import OrderLog
-from tests.support.seats import audit
 
 
 def person(workshop_id: str, email: str) -> dict[str, object]:

@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 
 import requests
+
 from wod.settings import Settings
 from wod_contracts import signing
 from wod_contracts.callbacks import AgentCallback, Outcome

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import boto3
+
 from wod_contracts.orders import Order, parse_order
 
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import write_workshop
 from wod.settings import REPO_ROOT
 from wod_contracts.catalog import CatalogError, load_catalog
 from wod_contracts.workshop import json_schema
-
-from tests.conftest import write_workshop
 
 
 def test_two_valid_workshops_load(tmp_path: Path) -> None:

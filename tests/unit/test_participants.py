@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+
 from wod.domain.participants import RegistrationRequest
 
 GOOD: dict[str, Any] = {

@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from wod.domain.errors import WorkshopFullError
 from wod.domain.participants import RegistrationRequest
 from wod.domain.registrations import START_FOLLOW_UPS, choose_student, plan_registration

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from wod.domain.errors import InvalidTransitionError
 from wod.domain.states import (
     CANCELLABLE,

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
+
 from wod.adapters.models import GuardRecord, RegistrationRecord, WorkshopRecord
 from wod.templates import load_template, resources_of_type
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from wod.domain import tokens
 from wod_contracts import signing
 

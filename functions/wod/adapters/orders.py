@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
-from wod_contracts.orders import Order
 
 from wod.domain.errors import ConfigurationError, DeliveryError
+from wod_contracts.orders import Order
 
 from . import clients
 

@@ -13,7 +13,6 @@ from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
-from wod_contracts.orders import OrderVerb
 
 from wod.domain.errors import (
     DuplicateRegistrationError,
@@ -23,6 +22,7 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.states import State, check_transition
+from wod_contracts.orders import OrderVerb
 
 from .models import GuardRecord, RegistrationRecord, WorkshopRecord
 

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
-from wod_contracts.workshop import Visibility, Workshop
 
 from wod.domain.errors import WorkshopNotFoundError
 from wod.domain.states import HOLDS_SEAT
+from wod_contracts.workshop import Visibility, Workshop
 
 from .models import RegistrationRecord, WorkshopRecord
 

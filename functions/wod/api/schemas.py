@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from wod_contracts.workshop import NotebookEntry, Presenter
 
 from wod.adapters.workshops import WorkshopSeats
 from wod.services.registrations import Outcome, StatusView
+from wod_contracts.workshop import NotebookEntry, Presenter
 
 
 class WorkshopSummary(BaseModel):

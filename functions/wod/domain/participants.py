@@ -10,6 +10,7 @@ import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
 from wod_contracts.workshop import WorkshopId
 
 

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from wod_contracts.catalog import Catalog, load_catalog
 
 from wod.adapters.models import bind_tables
 from wod.adapters.workshops import WorkshopStore
 from wod.local import provision
 from wod.settings import REPO_ROOT, Settings
+from wod_contracts.catalog import Catalog, load_catalog
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",

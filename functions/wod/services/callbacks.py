@@ -11,9 +11,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from aws_lambda_powertools import Logger
-from wod_contracts import signing
-from wod_contracts.callbacks import AgentCallback, Outcome
-from wod_contracts.orders import OrderVerb
 
 from wod.adapters.schedules import ScheduleKind
 from wod.domain import tokens
@@ -28,6 +25,9 @@ from wod.domain.errors import (
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.states import State
 from wod.mail.render import MailKind
+from wod_contracts import signing
+from wod_contracts.callbacks import AgentCallback, Outcome
+from wod_contracts.orders import OrderVerb
 
 from .registrations import RegistrationService
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from wod_contracts.branding import Branding
-from wod_contracts.workshop import Workshop
-
 from wod.domain import tokens
 from wod.domain.registrations import Registration
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
+from wod_contracts.branding import Branding
+from wod_contracts.workshop import Workshop
 
 from .links import Links
 from .ports import Clock, Mailer

@@ -7,12 +7,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
-from wod_contracts.orders import Order, OrderVerb
-
 from wod.adapters.schedules import ScheduleKind
 from wod.adapters.workshops import WorkshopSeats
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.states import State
+from wod_contracts.orders import Order, OrderVerb
 
 Clock = Callable[[], datetime]
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
-from wod_contracts.orders import Order, OrderVerb
-from wod_contracts.workshop import Workshop
 
 from wod.adapters.schedules import ScheduleKind
 from wod.domain import tokens
@@ -36,6 +34,8 @@ from wod.domain.registrations import (
 )
 from wod.domain.states import CANCELLABLE, State
 from wod.mail.render import MailKind
+from wod_contracts.orders import Order, OrderVerb
+from wod_contracts.workshop import Workshop
 
 from .notifications import Notifier
 from .ports import Clock, OrderQueues, Registrations, Schedules, Workshops

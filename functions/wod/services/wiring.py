@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from wod_contracts.branding import Branding, load_branding
-
 from wod.adapters.mailer import SesMailer
 from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
@@ -19,6 +17,7 @@ from wod.adapters.schedules import EventBridgeSchedules
 from wod.adapters.secrets import callback_secret
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import Settings, get_settings
+from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
 from .links import Links
