@@ -188,9 +188,8 @@ def main() -> None:
                 )
                 assert response.status_code == 202, response.text
 
-            print(
-                f"local AWS {stack.aws_endpoint}, gateway {args.workers} workers, {count} registrations"
-            )
+            workers = args.workers
+            print(f"local AWS {stack.aws_endpoint}, {workers} gateway workers, {count} registrations")
             # Warm every gateway worker (a cold start each, as Lambda's first invocations).
             for _ in range(args.workers * 2):
                 session.get(stack.api_url + "workshops", timeout=60)
