@@ -189,7 +189,7 @@ def main() -> None:
                 assert response.status_code == 202, response.text
 
             workers = args.workers
-            print(f"local AWS {stack.aws_endpoint}, {workers} gateway workers, {count} registrations")
+            print(f"local AWS {stack.aws_endpoint}, {workers} workers, {count} registrations")
             # Warm every gateway worker (a cold start each, as Lambda's first invocations).
             for _ in range(args.workers * 2):
                 session.get(stack.api_url + "workshops", timeout=60)
