@@ -10,7 +10,14 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from wod_contracts.catalog import CatalogEntry, load_catalog
-from workshop_layout import PLACEHOLDER, SAMPLE_VALUES, WORKSHOPS, layout, workshop_dirs
+from workshop_layout import (
+    PLACEHOLDER,
+    SAMPLE_VALUES,
+    WORKSHOPS,
+    canonical,
+    layout,
+    workshop_dirs,
+)
 
 KNOWN_PLACEHOLDERS = {*SAMPLE_VALUES, "workshop_id", "workshop_title"}
 SCHEMA_LINE = "# yaml-language-server: $schema=../workshop.schema.json"
@@ -101,6 +108,8 @@ def test_placeholders_are_known_and_python_code_keeps_them_in_strings(
         for cell in read(path).cells:
             names = PLACEHOLDER.findall(cell.source)
             assert set(names) <= KNOWN_PLACEHOLDERS, f"{path.name}: unknown {names}"
+            spelled = [m.group(0) for m in PLACEHOLDER.finditer(cell.source)]
+            assert spelled == [canonical(n) for n in names], f"{path.name}: spacing of {spelled}"
             if cell.cell_type != "code" or not names:
                 continue
             assert entries[workshop_id].workshop.kernel == "python3", (

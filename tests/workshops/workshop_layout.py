@@ -11,6 +11,8 @@ WORKSHOPS = REPO / "workshops"
 README = "0-ReadMeFirst.ipynb"
 
 # The strings the backend agent replaces in cell sources at deploy time, with sample values.
+# The agent replaces these exact strings (plain text, no template engine), so a different
+# spacing such as `{{wod.student}}` is left as it is: PLACEHOLDER finds such near misses.
 PLACEHOLDER = re.compile(r"\{\{\s*wod\.(\w+)\s*\}\}")
 SAMPLE_VALUES = {
     "student": "42",
@@ -19,6 +21,10 @@ SAMPLE_VALUES = {
     "survey_url": "https://example.org/survey",
     "organization": "Open Workshops Community",
 }
+
+
+def canonical(name: str) -> str:
+    return "{{ wod." + name + " }}"
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,6 @@ def workshop_dirs() -> list[Path]:
 def render(source: str, workshop_id: str, title: str) -> str:
     """Replace the placeholders textually, as the agent does when it deploys a workshop."""
     values = {**SAMPLE_VALUES, "workshop_id": workshop_id, "workshop_title": title}
-
-    def substitute(match: re.Match[str]) -> str:
-        return values[match.group(1)]
-
-    return PLACEHOLDER.sub(substitute, source)
+    for name, value in values.items():
+        source = source.replace(canonical(name), value)
+    return source
