@@ -9,7 +9,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
-from wod_contracts.catalog import CatalogEntry, load_catalog
 from workshop_layout import (
     PLACEHOLDER,
     SAMPLE_VALUES,
@@ -18,6 +17,8 @@ from workshop_layout import (
     layout,
     workshop_dirs,
 )
+
+from wod_contracts.catalog import CatalogEntry, load_catalog
 
 KNOWN_PLACEHOLDERS = {*SAMPLE_VALUES, "workshop_id", "workshop_title"}
 SCHEMA_LINE = "# yaml-language-server: $schema=../workshop.schema.json"
