@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # A registration whose follow-ups keep failing this long gets its seat back.
     sweep_give_up_seconds: int = 600
     duplicate_notice_interval_seconds: int = 600
+    # A seat not ready this long after registering gets an apology, a CLEANUP and is freed.
+    stuck_after_seconds: int = 600
 
     @property
     def token_key_bytes(self) -> bytes:

@@ -86,7 +86,7 @@ class Workshop(_Strict):
     reminder_minutes_before_end: int | None = Field(
         default=None,
         ge=1,
-        description="Defaults to 60 minutes, or half the duration for shorter workshops.",
+        description="Defaults to 60 minutes; half the duration for sessions of an hour or less.",
     )
     students: StudentRange
     on_end: EndAction = EndAction.CLEANUP
@@ -125,7 +125,9 @@ class Workshop(_Strict):
     def reminder_minutes(self) -> int:
         if self.reminder_minutes_before_end is not None:
             return self.reminder_minutes_before_end
-        return min(DEFAULT_REMINDER_MINUTES, self.duration_minutes // 2)
+        if self.duration_minutes > DEFAULT_REMINDER_MINUTES:
+            return DEFAULT_REMINDER_MINUTES
+        return self.duration_minutes // 2  # a short session is reminded at half-time
 
 
 def json_schema() -> dict[str, object]:

@@ -74,6 +74,8 @@ class RegistrationRecord(Model):
     error = UnicodeAttribute(null=True)
     sweep_lease_until = NumberAttribute(null=True)
     duplicate_notice_at = NumberAttribute(null=True)
+    reminder_sent_at = NumberAttribute(null=True)
+    end_reason = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_state = StateIndex()

@@ -20,7 +20,7 @@ from wod.domain.errors import (
     RegistrationNotFoundError,
     SeatTakenError,
 )
-from wod.domain.registrations import FollowUp, Registration
+from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State, check_transition
 from wod_contracts.orders import OrderVerb
 
@@ -51,6 +51,7 @@ def to_domain(record: RegistrationRecord) -> Registration:
         order_verb=OrderVerb(record.order_verb),
         follow_ups=frozenset(FollowUp(step) for step in record.follow_ups or ()),
         error=record.error or "",
+        end_reason=EndReason(record.end_reason) if record.end_reason else None,
     )
 
 
@@ -167,6 +168,7 @@ class RegistrationStore:
         error: str | None = None,
         expect_order_id: str | None = None,
         add_follow_ups: Collection[FollowUp] = (),
+        end_reason: EndReason | None = None,
     ) -> Registration:
         """Move to `to` only if the stored state is still one it may come from (and, if given,
         the stored order is still `expect_order_id`). Raises InvalidTransitionError otherwise."""
@@ -189,6 +191,8 @@ class RegistrationStore:
             actions.append(RegistrationRecord.error.set(error[:2000]))
         if add_follow_ups:
             actions.append(RegistrationRecord.follow_ups.add({s.value for s in add_follow_ups}))
+        if end_reason is not None:
+            actions.append(RegistrationRecord.end_reason.set(end_reason.value))
         record = RegistrationRecord(registration.registration_id)
         try:
             record.update(actions=actions, condition=condition)
@@ -258,6 +262,18 @@ class RegistrationStore:
         record.update(actions=[RegistrationRecord.follow_ups.delete({step.value})])
         return frozenset(FollowUp(s) for s in record.follow_ups or ())
 
+    def touch(self, registration: Registration, now: datetime) -> None:
+        """Mark a registration as just looked after, without changing its state."""
+        try:
+            RegistrationRecord(registration.registration_id).update(
+                actions=[RegistrationRecord.updated_at.set(now)],
+                condition=RegistrationRecord.state == registration.state.value,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise InvalidTransitionError(registration.registration_id) from exc
+            raise
+
     def take_lease(self, registration_id: str, now: float, seconds: int) -> bool:
         """Only one sweep works on a registration at a time: take a short lease, or yield."""
         field = RegistrationRecord.sweep_lease_until
@@ -266,6 +282,20 @@ class RegistrationStore:
                 actions=[field.set(now + seconds)],
                 condition=(field.does_not_exist() | (field < now))
                 & RegistrationRecord.registration_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def claim_reminder(self, registration_id: str, now: float) -> bool:
+        """The reminder is mailed once, however often its schedule fires."""
+        field = RegistrationRecord.reminder_sent_at
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[field.set(now)],
+                condition=field.does_not_exist() & RegistrationRecord.registration_id.exists(),
             )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":

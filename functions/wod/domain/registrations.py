@@ -38,6 +38,14 @@ class FollowUp(StrEnum):
 START_FOLLOW_UPS = (FollowUp.WELCOME_MAIL, FollowUp.CREATE_ORDER, FollowUp.SCHEDULES)
 
 
+class EndReason(StrEnum):
+    """Why a session is ending: decides the last mail (thanks, or the apology already sent)."""
+
+    EXPIRED = "expired"
+    ENDED_EARLY = "ended_early"
+    STUCK = "stuck"  # never became ready in time: the participant got an apology
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -60,6 +68,7 @@ class Registration:
     order_verb: OrderVerb
     follow_ups: frozenset[FollowUp] = field(default_factory=frozenset)
     error: str = ""
+    end_reason: EndReason | None = None
 
     @property
     def username(self) -> str:

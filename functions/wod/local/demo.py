@@ -15,12 +15,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from wod.local.scheduler import SchedulerRunner
 from wod.local.stack import LocalStack
 from wod.seed import catalog_roots
+from wod.services.lifecycle import Lifecycle
 from wod.services.sweep import tally
-from wod.services.wiring import build_services
+from wod.services.wiring import build_services, utc_now
 from wod.settings import REPO_ROOT
 from wod_contracts.branding import load_branding
 from wod_contracts.catalog import CatalogError, load_catalog
@@ -43,16 +46,29 @@ def build_site(api_url: str) -> Path | None:
     return SITE_BUILD
 
 
-def sweep_forever(stack: LocalStack, every: float, stop: threading.Event) -> None:
-    services = build_services(stack.settings())
-    while not stop.wait(every):
+def every(seconds: float, job: Callable[[], object], name: str, stop: threading.Event) -> None:
+    """Run `job` periodically until `stop`; the demo keeps going if one run fails."""
+    while not stop.wait(seconds):
         try:
-            counts = tally(services.sweeper.run())
-        except Exception as exc:
-            print(f"sweep failed: {exc}", file=sys.stderr, flush=True)
+            done = job()
+        except Exception as exc:  # printed, and the next run may well succeed
+            print(f"{name} failed: {exc}", file=sys.stderr, flush=True)
             continue
-        if counts:
-            print(f"sweep: {counts}", flush=True)
+        if done:
+            print(f"{name}: {done}", flush=True)
+
+
+def start_periodic_jobs(stack: LocalStack, sweep_every: float, stop: threading.Event) -> None:
+    services = build_services(stack.settings())
+    runner = SchedulerRunner(
+        Lifecycle(services.registrations), services.settings.scheduler_group, utc_now
+    )
+    jobs: list[tuple[float, Callable[[], object], str]] = [
+        (sweep_every, lambda: tally(services.sweeper.run()), "sweep"),
+        (2.0, runner.run_due, "schedules fired"),
+    ]
+    for seconds, job, name in jobs:
+        threading.Thread(target=every, args=(seconds, job, name, stop), daemon=True).start()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -87,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loaded {len(catalog)} workshops; building the site…", flush=True)
         stack.site_dir = build_site("/api/")
         stack.start_gateway()
-        threading.Thread(
-            target=sweep_forever, args=(stack, args.sweep_every, stop), daemon=True
-        ).start()
+        start_periodic_jobs(stack, args.sweep_every, stop)
         print(
             "\nWorkshops-on-Demand runs locally:\n"
             f"  catalog   {stack.base_url}\n"

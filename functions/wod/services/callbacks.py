@@ -22,7 +22,7 @@ from wod.domain.errors import (
     RegistrationNotFoundError,
     UnauthorizedCallbackError,
 )
-from wod.domain.registrations import FollowUp, Registration
+from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
 from wod.mail.render import MailKind
 from wod_contracts import signing
@@ -156,7 +156,8 @@ class CallbackService:
         except InvalidTransitionError:
             raise OrderNotCurrentError(callback.order_id) from None
         ended = registration.with_state(State.ENDED)
-        service.farewell(ended)
+        if registration.end_reason is not EndReason.STUCK:  # those had their apology already
+            service.farewell(ended)
         return ended
 
     def _unschedule(self, registration_id: str) -> None:

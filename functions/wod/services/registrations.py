@@ -26,6 +26,7 @@ from wod.domain.errors import (
 from wod.domain.participants import RegistrationRequest
 from wod.domain.registrations import (
     START_FOLLOW_UPS,
+    EndReason,
     FollowUp,
     Registration,
     choose_student,
@@ -224,10 +225,19 @@ class RegistrationService:
     def end_early(self, registration_id: str, token: str | None) -> Registration:
         """The participant ends the session: a CLEANUP order wipes the seat and frees it."""
         registration = self.authorized(registration_id, token)
+        if registration.state is State.ENDING:
+            return registration
         if registration.state not in CANCELLABLE:
-            if registration.state is State.ENDING:
-                return registration
             raise AlreadyEndedError(registration_id)
+        return self.end_session(registration, EndReason.ENDED_EARLY, OrderVerb.CLEANUP)
+
+    def end_session(
+        self, registration: Registration, reason: EndReason, verb: OrderVerb
+    ) -> Registration:
+        """Queue the order that wipes (or resets) the seat; the seat is freed by its callback.
+
+        Conditional on the state read: if another writer moved the registration meanwhile,
+        the latest state decides (an ending or ended session is left alone)."""
         workshop = self.workshops.get(registration.workshop_id).workshop
         try:
             ending = self.registrations.transition(
@@ -235,14 +245,20 @@ class RegistrationService:
                 State.ENDING,
                 self.clock(),
                 order_id=new_id(),
-                order_verb=OrderVerb.CLEANUP,
+                order_verb=verb,
                 add_follow_ups=(FollowUp.END_ORDER,),
+                end_reason=reason,
             )
         except InvalidTransitionError:
-            return self.end_early(registration_id, token)  # it moved meanwhile: decide again
-        for kind in ScheduleKind:
-            try:
-                self.schedules.delete(registration_id, kind)
-            except DeliveryError:
-                logger.warning("schedule not deleted", registration_id=registration_id)
+            latest = self.registrations.get(registration.registration_id)
+            if latest.state in CANCELLABLE:
+                return self.end_session(latest, reason, verb)
+            return latest
+        if reason is not EndReason.EXPIRED:  # an expiry's own schedule has fired already
+            for kind in ScheduleKind:
+                try:
+                    self.schedules.delete(registration.registration_id, kind)
+                except DeliveryError:
+                    logger.warning("schedule not deleted", registration_id=ending.registration_id)
+        logger.info("session ending", registration_id=ending.registration_id, reason=reason.value)
         return self.follow_up(ending, workshop)

@@ -6,14 +6,16 @@ stack). Each registration is leased first, so two sweeps running at once act onc
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
 from wod.domain.errors import DeliveryError, InvalidTransitionError
-from wod.domain.registrations import FollowUp, Registration
+from wod.domain.registrations import EndReason, FollowUp, Registration, end_verb
 from wod.domain.states import State
 from wod.mail.render import MailKind
+from wod_contracts.orders import OrderVerb
 
 from .registrations import RegistrationService
 
@@ -24,11 +26,17 @@ LEASE_SECONDS = 120
 
 class Sweeper:
     def __init__(
-        self, service: RegistrationService, *, grace_seconds: int, give_up_seconds: int
+        self,
+        service: RegistrationService,
+        *,
+        grace_seconds: int,
+        give_up_seconds: int,
+        stuck_after_seconds: int = 600,
     ) -> None:
         self.service = service
         self.grace = timedelta(seconds=grace_seconds)
         self.give_up = timedelta(seconds=give_up_seconds)
+        self.stuck_after = timedelta(seconds=stuck_after_seconds)
 
     def run(self) -> dict[str, str]:
         """One pass; returns what was done to each registration it looked at, by id."""
@@ -44,7 +52,49 @@ class Sweeper:
                     report[rid] = "leased_elsewhere"
                     continue
                 report[rid] = self._sweep_one(registration)
+        for registration in self._overdue(now):
+            rid = registration.registration_id
+            if rid in report:
+                continue
+            if not store.take_lease(rid, now.timestamp(), LEASE_SECONDS):
+                report[rid] = "leased_elsewhere"
+                continue
+            report[rid] = self._end_overdue(registration)
         return report
+
+    def _overdue(self, now: datetime) -> Iterator[Registration]:
+        """Seats never ready in time, sessions past their end, and ends never confirmed."""
+        store = self.service.registrations
+        for state in (State.PENDING, State.DEPLOYING):
+            for registration in store.in_state(state, now - self.stuck_after):
+                if FollowUp.CREATE_ORDER not in registration.follow_ups:
+                    yield registration
+        for registration in store.in_state(State.READY, now):
+            if registration.ends_at < now - self.grace:  # its expiry schedule was lost
+                yield registration
+        yield from store.in_state(State.ENDING, now - self.stuck_after)
+
+    def _end_overdue(self, registration: Registration) -> str:
+        service = self.service
+        workshop = service.workshops.get(registration.workshop_id).workshop
+        if registration.state is State.ENDING:
+            # The agent never confirmed: send the same order again (it is idempotent by id).
+            try:
+                service.registrations.touch(registration, service.clock())
+            except InvalidTransitionError:
+                return "moved_meanwhile"
+            service.queues.send(service.order_for(registration))
+            return "end_order_resent"
+        if registration.state is State.READY:
+            service.end_session(registration, EndReason.EXPIRED, end_verb(workshop))
+            return "expired"
+        ending = service.end_session(registration, EndReason.STUCK, OrderVerb.CLEANUP)
+        if ending.end_reason is EndReason.STUCK:
+            try:
+                service.notifier.send(MailKind.APOLOGY, registration, workshop)
+            except DeliveryError:
+                logger.warning("apology not sent", registration_id=registration.registration_id)
+        return "stuck"
 
     def _sweep_one(self, registration: Registration) -> str:
         service = self.service

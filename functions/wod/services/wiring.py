@@ -75,6 +75,7 @@ def build_services(
         registrations,
         grace_seconds=settings.sweep_grace_seconds,
         give_up_seconds=settings.sweep_give_up_seconds,
+        stuck_after_seconds=settings.stuck_after_seconds,
     )
     callbacks = CallbackService(registrations, lambda: callback_secret(settings))
     return Services(settings, branding, workshops, registrations, sweeper, callbacks)

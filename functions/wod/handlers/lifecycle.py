@@ -1,0 +1,35 @@
+"""The lifecycle function: invoked by a registration's one-time schedules (reminder, expiry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from wod.adapters.schedules import ScheduleKind
+from wod.services.lifecycle import Lifecycle
+from wod.services.wiring import get_services
+
+logger = Logger(service="wod-lifecycle")
+tracer = Tracer(service="wod-lifecycle")
+metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-lifecycle")
+
+
+class ScheduleInput(BaseModel):
+    """The `Input` each schedule carries (see adapters.schedules)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ScheduleKind
+    registration_id: str
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    fired = ScheduleInput.model_validate(event)
+    outcome = Lifecycle(get_services().registrations).fire(fired.kind, fired.registration_id)
+    logger.info("schedule fired", kind=fired.kind.value, outcome=outcome)
+    return {"registration_id": fired.registration_id, "outcome": outcome}
