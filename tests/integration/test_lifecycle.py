@@ -5,7 +5,6 @@ firing; the expiry racing a late CREATE; stuck deployments; hostile names."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
