@@ -13,6 +13,7 @@ from pathlib import Path
 BRANDING_ENV = "WOD_BRANDING_FILE"
 WORKSHOPS_ENV = "WOD_WORKSHOPS_DIR"
 PRIVATE_ENV = "WOD_PRIVATE_WORKSHOPS"
+SITE_URL_ENV = "WOD_SITE_URL"  # the same override the API's settings read
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class SiteSources:
     branding_file: Path
     public_root: Path
     private_roots: tuple[Path, ...]
+    site_url: str | None = None  # overrides branding.site_url (e.g. a local gateway)
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -35,7 +37,8 @@ class SiteSources:
 
 
 def site_sources(environ: Mapping[str, str], repo_root: Path) -> SiteSources:
-    """Read `WOD_BRANDING_FILE`, `WOD_WORKSHOPS_DIR` and `WOD_PRIVATE_WORKSHOPS` (os.pathsep list).
+    """Read `WOD_BRANDING_FILE`, `WOD_WORKSHOPS_DIR`, `WOD_PRIVATE_WORKSHOPS` (os.pathsep list)
+    and `WOD_SITE_URL`.
 
     Relative paths are taken from the repository root, so a build gives the same site from any
     working directory.
@@ -52,4 +55,5 @@ def site_sources(environ: Mapping[str, str], repo_root: Path) -> SiteSources:
         branding_file=resolve(branding),
         public_root=resolve(public),
         private_roots=tuple(resolve(part.strip()) for part in private),
+        site_url=environ.get(SITE_URL_ENV) or None,
     )

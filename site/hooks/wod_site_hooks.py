@@ -82,7 +82,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _data = data = _load(config)
     branding = data.branding
     config.site_name = branding.product_name
-    config.site_url = str(branding.site_url)
+    config.site_url = data.sources.site_url or str(branding.site_url)
     config.copyright = f"© {branding.name}"
     config.extra["social"] = social_links(branding)
     config.extra["organization"] = branding.name

@@ -55,11 +55,7 @@ def mkdocs_build(
     site_dir: Path, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict` of site/ into `site_dir`, with extra environment variables."""
-    full_env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"WOD_BRANDING_FILE", "WOD_WORKSHOPS_DIR", "WOD_PRIVATE_WORKSHOPS"}
-    }
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith("WOD_")}
     full_env["NO_MKDOCS_2_WARNING"] = "1"
     full_env.update(env or {})
     return subprocess.run(

@@ -111,7 +111,9 @@ def site(local_stack: Any, extra_workshops: Path) -> Iterator[Any]:
     catalog, so later tests of the shared stack see what they would without these."""
     set_active(extra_workshops, True)
     local_stack.seed(extra_workshops)
-    build_site({"WOD_PRIVATE_WORKSHOPS": str(extra_workshops)})
+    build_site(
+        {"WOD_PRIVATE_WORKSHOPS": str(extra_workshops), "WOD_SITE_URL": local_stack.base_url}
+    )
     yield local_stack
     set_active(extra_workshops, False)
     local_stack.seed(extra_workshops)

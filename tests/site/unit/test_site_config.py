@@ -14,6 +14,7 @@ def test_defaults_are_the_repository_files() -> None:
     assert sources.branding_file == Path("/repo/branding.yml")
     assert sources.public_root == Path("/repo/workshops")
     assert sources.private_roots == ()
+    assert sources.site_url is None
 
 
 def test_environment_selects_branding_public_and_private_roots() -> None:
@@ -21,6 +22,7 @@ def test_environment_selects_branding_public_and_private_roots() -> None:
         "WOD_BRANDING_FILE": "/etc/acme/branding.yml",
         "WOD_WORKSHOPS_DIR": "other/workshops",
         "WOD_PRIVATE_WORKSHOPS": os.pathsep.join(["/srv/private-a", "", " /srv/private-b "]),
+        "WOD_SITE_URL": "http://127.0.0.1:9999/",
     }
 
     sources = site_sources(env, Path("/repo"))
@@ -29,3 +31,4 @@ def test_environment_selects_branding_public_and_private_roots() -> None:
     assert sources.public_root == Path("/repo/other/workshops")
     assert sources.private_roots == (Path("/srv/private-a"), Path("/srv/private-b"))
     assert sources.roots[0] == Path("/repo/other/workshops")
+    assert sources.site_url == "http://127.0.0.1:9999/"
