@@ -77,11 +77,10 @@ function detailFor(registration, onEnd) {
     }
   }
   if (registration.ends_at && CANCELLABLE.has(registration.status)) {
-    const left = remaining(registration.ends_at);
     parts.push(el("p", { className: "wod-status__ends" }, [
       "Your session ends at ",
       el("time", { dateTime: registration.ends_at, textContent: formatEnd(registration.ends_at) }),
-      left ? ` (${left}).` : ".",
+      el("span", { className: "wod-status__remaining" }),
     ]));
   }
   if (CANCELLABLE.has(registration.status)) parts.push(endControls(onEnd));
@@ -155,6 +154,11 @@ export function mountStatus(root) {
     if (key !== shown) {
       shown = key;
       detail.replaceChildren(...detailFor(registration, endSession));
+    }
+    const left = detail.querySelector(".wod-status__remaining");
+    if (left) {
+      const text = remaining(registration.ends_at);
+      left.textContent = text ? ` (${text}).` : ".";
     }
   };
   async function endSession() {
