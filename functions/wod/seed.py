@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wod.adapters.models import bind_tables
 from wod.adapters.workshops import WorkshopStore
-from wod.settings import REPO_ROOT, get_settings
+from wod.settings import REPO_ROOT, Settings, get_settings
 from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
 PRIVATE_ENV = "WOD_PRIVATE_WORKSHOPS"
@@ -27,9 +27,9 @@ def catalog_roots(public: Path | None = None, private: str | None = None) -> lis
     return roots
 
 
-def seed(catalog: Catalog) -> None:
-    bind_tables(get_settings())
-    WorkshopStore().seed(catalog.workshops, datetime.now(UTC))
+def seed(catalog: Catalog, settings: Settings) -> None:
+    bind_tables(settings)
+    WorkshopStore().seed(catalog.workshops, datetime.now(UTC), catalog.badges())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 2
-    seed(catalog)
+    seed(catalog, get_settings())
     print(f"seeded {len(catalog)} workshops")
     return 0
 

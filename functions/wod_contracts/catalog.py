@@ -58,6 +58,14 @@ class Catalog:
     def backends(self) -> set[str]:
         return {entry.workshop.backend for entry in self.entries}
 
+    def badges(self) -> dict[str, str]:
+        """The workshops' own badge SVGs (those that ship one), by workshop id."""
+        return {
+            entry.workshop.id: (entry.directory / entry.workshop.badge).read_text(encoding="utf-8")
+            for entry in self.entries
+            if entry.workshop.badge
+        }
+
 
 def _field_path(loc: Iterable[int | str]) -> str:
     return ".".join(str(part) for part in loc) or "(file)"

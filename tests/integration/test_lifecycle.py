@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -16,6 +17,7 @@ from tests.support.agent_calls import callback_for, post_callback
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.adapters.schedules import ScheduleKind
+from wod.domain import tokens
 from wod.domain.registrations import Registration
 from wod.domain.states import State
 from wod.local.scheduler import SchedulerRunner
@@ -128,6 +130,21 @@ def test_reminder_then_expiry_then_cleanup_then_thanks(world: World) -> None:
     assert "https://example.org/survey" in thanks["text"]
     assert "/badge/?id=" in thanks["text"] and "linkedin.com/sharing" in thanks["html"]
 
+    # The badge link opens a public record of the finished session, and its image
+    link = next(w for w in thanks["text"].split() if "/badge/?id=" in w)
+    query = parse_qs(urlparse(link).query)
+    badge_url = f"{world.stack.api_url}badges/{query['id'][0]}"
+    badge = requests.get(badge_url, params={"token": query["token"][0]}, timeout=10)
+    assert badge.status_code == 200
+    assert badge.json()["first_name"] == "Annie"
+    assert badge.json()["workshop_title"] == "Test workshop life-clean"
+    assert badge.json()["date"] == registration.ends_at.date().isoformat()
+    image = requests.get(world.stack.base_url + badge.json()["image_url"].lstrip("/"), timeout=10)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/svg+xml"
+    assert "Test workshop" in image.text and "<svg" in image.text
+    wrong = requests.get(badge_url, params={"token": "x" * 22}, timeout=10)
+    assert wrong.status_code == 404
+
 
 def test_a_reset_workshop_ends_with_a_reset_order(world: World) -> None:
     create = world.register("life-reset", "reset@life.example")
@@ -185,6 +202,12 @@ def test_a_stuck_deployment_gets_an_apology_a_cleanup_and_its_seat_back(world: W
     assert world.stored(create.registration_id).state is State.ENDED
     assert [m["kind"] for m in world.mails(email)] == ["welcome", "apology"]  # no thanks
     assert create.student in audit("life-clean").free
+    # and no badge: the session never ran
+    token = tokens.badge_token(world.services.settings.token_key_bytes, create.registration_id)
+    badge = requests.get(
+        f"{world.stack.api_url}badges/{create.registration_id}", params={"token": token}, timeout=10
+    )
+    assert badge.status_code == 404
 
 
 def test_an_unconfirmed_end_order_is_sent_again(world: World) -> None:

@@ -30,6 +30,7 @@ class WorkshopRecord(Model):
 
     workshop_id = UnicodeAttribute(hash_key=True)
     meta = JSONAttribute()  # the Workshop model, as seeded from workshop.yml
+    badge_svg = UnicodeAttribute(null=True)  # the workshop's own badge.svg, if it has one
     active = BooleanAttribute(default=True)
     public = BooleanAttribute(default=True)
     capacity = NumberAttribute()

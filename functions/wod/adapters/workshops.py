@@ -5,7 +5,7 @@ Read by the API; written by the seeding step (`wod.seed`) at deploy time and by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from .models import RegistrationRecord, WorkshopRecord
 class WorkshopSeats:
     workshop: Workshop
     free_students: frozenset[int]
+    badge_svg: str | None = None
 
     @property
     def seats_total(self) -> int:
@@ -37,6 +38,7 @@ def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
     return WorkshopSeats(
         workshop=Workshop.model_validate(record.meta),
         free_students=frozenset(int(s) for s in record.free_students or ()),
+        badge_svg=record.badge_svg,
     )
 
 
@@ -55,7 +57,9 @@ class WorkshopStore:
         )
         return sorted((_to_seats(r) for r in records), key=lambda s: s.workshop.title.lower())
 
-    def seed(self, workshops: Iterable[Workshop], now: datetime) -> None:
+    def seed(
+        self, workshops: Iterable[Workshop], now: datetime, badges: Mapping[str, str] | None = None
+    ) -> None:
         """Write the catalog without disturbing seats in use.
 
         A new workshop gets its whole range as free students. For a known one, the metadata is
@@ -64,10 +68,10 @@ class WorkshopStore:
         """
         for workshop in workshops:
             # A registration that claims or releases meanwhile bumps pool_version: start over.
-            while not self._seed_one(workshop, now):
+            while not self._seed_one(workshop, now, (badges or {}).get(workshop.id)):
                 pass
 
-    def _seed_one(self, workshop: Workshop, now: datetime) -> bool:
+    def _seed_one(self, workshop: Workshop, now: datetime, badge_svg: str | None) -> bool:
         wanted = set(workshop.students.numbers())
         try:
             record = WorkshopRecord.get(workshop.id, consistent_read=True)
@@ -83,6 +87,7 @@ class WorkshopStore:
         record.active = workshop.active
         record.public = workshop.visibility is Visibility.PUBLIC
         record.capacity = workshop.capacity
+        record.badge_svg = badge_svg
         # NumberSetAttribute is typed as floats; student numbers are ints and stay ints.
         record.free_students = new_free or None  # type: ignore[assignment]
         record.updated_at = now

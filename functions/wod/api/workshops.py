@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from wod.domain.badges import badge_svg
 from wod.services.wiring import Services
 
 from .schemas import WorkshopDetail, WorkshopSummary
@@ -22,6 +24,18 @@ def _services() -> Services:
 @router.get("", summary="The active public workshops, with live seats")
 def list_workshops() -> list[WorkshopSummary]:
     return [WorkshopSummary.of(seats) for seats in _services().workshops.listed()]
+
+
+@router.get("/<workshop_id>/badge.svg", summary="The workshop's badge image (SVG, branded)")
+def get_badge_image(workshop_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    services = _services()
+    seats = services.workshops.get(workshop_id)
+    return Response(
+        status_code=200,
+        content_type="image/svg+xml",
+        body=seats.badge_svg or badge_svg(seats.workshop.title, services.branding),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/<workshop_id>", summary="One workshop (public or private), with live seats")

@@ -15,15 +15,13 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from wod.adapters.models import bind_tables
-from wod.adapters.workshops import WorkshopStore
 from wod.local import provision
+from wod.seed import seed
 from wod.settings import REPO_ROOT, Settings
 from wod_contracts.catalog import Catalog, load_catalog
 
@@ -147,8 +145,7 @@ class LocalStack:
             catalog = load_catalog([catalog])
         elif not isinstance(catalog, Catalog):
             catalog = load_catalog(list(catalog))
-        bind_tables(self.settings())
-        WorkshopStore().seed(catalog.workshops, datetime.now(UTC))
+        seed(catalog, self.settings())
         return catalog
 
     def start_gateway(

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 
 from wod.adapters.schedules import ScheduleKind
 from wod.domain import tokens
+from wod.domain.badges import earned
 from wod.domain.errors import (
     AlreadyEndedError,
     DeliveryError,
@@ -221,6 +222,16 @@ class RegistrationService:
         if registration.state is State.READY and registration.backend in self.hubs:
             start_url = self.notifier.links.start(self.hubs[registration.backend])
         return StatusView(registration, workshop, start_url)
+
+    def badge(self, registration_id: str, token: str | None) -> tuple[Registration, Workshop]:
+        """A finished session's badge; 'not found' for a wrong token or an unfinished session."""
+        expected = tokens.badge_token(self.token_key, registration_id)
+        if not tokens.matches(expected, token):
+            raise RegistrationNotFoundError(registration_id)
+        registration = self.registrations.get(registration_id)
+        if not earned(registration):
+            raise RegistrationNotFoundError(registration_id)
+        return registration, self.workshops.get(registration.workshop_id).workshop
 
     def end_early(self, registration_id: str, token: str | None) -> Registration:
         """The participant ends the session: a CLEANUP order wipes the seat and frees it."""
