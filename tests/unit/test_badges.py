@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 
-from wod.domain.badges import badge_svg, earned
+from wod.domain.badges import earned
 from wod.domain.registrations import EndReason, Registration
 from wod.domain.states import State
+from wod.mail.render import render_badge
 from wod.settings import REPO_ROOT
 from wod_contracts.branding import load_branding
 from wod_contracts.orders import OrderVerb
@@ -37,7 +38,7 @@ ENDED = Registration(
 
 
 def test_the_badge_is_valid_branded_svg_with_an_escaped_title() -> None:
-    svg = badge_svg('Tags & <b>"Quotes"</b> in a rather long workshop title', BRANDING)
+    svg = render_badge('Tags & <b>"Quotes"</b> in a rather long workshop title', BRANDING)
     root = ElementTree.fromstring(svg)  # well-formed XML
     assert root.tag.endswith("svg")
     assert BRANDING.colors.primary in svg and BRANDING.name in svg

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from wod.domain.badges import badge_svg
+from wod.mail.render import render_badge
 from wod.services.wiring import Services
 
 from .schemas import WorkshopDetail, WorkshopSummary
@@ -33,7 +33,7 @@ def get_badge_image(workshop_id: Annotated[str, Path(max_length=64)]) -> Respons
     return Response(
         status_code=200,
         content_type="image/svg+xml",
-        body=seats.badge_svg or badge_svg(seats.workshop.title, services.branding),
+        body=seats.badge_svg or render_badge(seats.workshop.title, services.branding),
         headers={"Cache-Control": "public, max-age=3600"},
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from wod.domain.badges import badge_lines
 from wod_contracts.branding import Branding
 
 
@@ -48,7 +49,7 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("wod.mail", "templates"),
         # HTML is escaped; the .txt bodies are plain text and never rendered as markup.
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        autoescape=select_autoescape(enabled_extensions=("html", "svg"), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -71,4 +72,21 @@ def render_mail(kind: MailKind, branding: Branding, **context: Any) -> RenderedM
         subject=subject,
         text=env.get_template(f"{kind.value}.txt").render(values),
         html=env.get_template(f"{kind.value}.html").render(values),
+    )
+
+
+def render_badge(title: str, branding: Branding) -> str:
+    """The branded badge of a workshop (SVG; the title is escaped and wrapped)."""
+    lines = badge_lines(title)
+    return (
+        _environment()
+        .get_template("badge.svg")
+        .render(
+            title=title,
+            lines=lines,
+            first_y=150 - (len(lines) - 1) * 14,
+            colors=branding.colors,
+            product_name=branding.product_name,
+            organization=branding.name,
+        )
     )
