@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
-from workshop_layout import (
+
+from tests.workshops.workshop_layout import (
     PLACEHOLDER,
     SAMPLE_VALUES,
     WORKSHOPS,
@@ -17,7 +18,6 @@ from workshop_layout import (
     layout,
     workshop_dirs,
 )
-
 from wod_contracts.catalog import CatalogEntry, load_catalog
 
 KNOWN_PLACEHOLDERS = {*SAMPLE_VALUES, "workshop_id", "workshop_title"}

@@ -15,7 +15,8 @@ import nbformat
 import pytest
 import yaml
 from nbclient import NotebookClient
-from workshop_layout import layout, render, workshop_dirs
+
+from tests.workshops.workshop_layout import layout, render, workshop_dirs
 
 CELL_TIMEOUT_SECONDS = 60
 CONCURRENT_KERNELS = 4
