@@ -37,6 +37,7 @@ from agent.peers import (  # noqa: E402
     write_branding,
     write_workshop,
 )
+
 from wod_agent.cli import build_loop  # noqa: E402
 from wod_agent.config import load_config  # noqa: E402
 from wod_agent.service import OrderTimings  # noqa: E402

@@ -19,6 +19,7 @@ from typing import Any
 import ansible_runner
 from passlib.hash import pbkdf2_sha256, sha512_crypt
 from pydantic import SecretStr
+
 from wod_contracts.branding import Branding
 from wod_contracts.catalog import Catalog, CatalogError
 from wod_contracts.orders import Order
@@ -185,6 +186,8 @@ class AnsibleDeployer:
                     "ANSIBLE_LOCALHOST_WARNING": "False",
                     "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
                     "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                    # Local connection: pipe modules to Python instead of staging temp files.
+                    "ANSIBLE_PIPELINING": "True",
                     "PATH": path,
                 },
             )

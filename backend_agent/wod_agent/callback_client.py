@@ -11,6 +11,7 @@ import threading
 import time
 
 import requests
+
 from wod_contracts.callbacks import AgentCallback
 from wod_contracts.signing import signed_headers
 

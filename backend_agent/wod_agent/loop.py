@@ -14,6 +14,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import ValidationError
+
 from wod_contracts.orders import parse_order
 
 from .ports import OrderQueue, QueueError, ReceivedMessage

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from pydantic import SecretStr
+
 from wod_contracts.callbacks import AgentCallback
 from wod_contracts.orders import Order
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import SecretStr, ValidationError
+
 from wod_contracts.callbacks import AgentCallback, Outcome
 from wod_contracts.orders import Order, OrderVerb, order_expired, parse_order
 

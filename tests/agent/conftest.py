@@ -24,6 +24,7 @@ import boto3
 import pytest
 import requests
 import yaml
+
 from wod_contracts.orders import Order
 
 from .peers import CallbackReceiver, serve_receiver, write_branding

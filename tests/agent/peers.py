@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import requests
 import yaml
+
 from wod_contracts.orders import Order, OrderVerb
 from wod_contracts.signing import SignatureError, verify
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
+
 from wod_agent.callback_client import SignedCallbackClient
 from wod_agent.ports import Delivery
 from wod_contracts.callbacks import AgentCallback, Outcome

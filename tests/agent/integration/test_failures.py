@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+
 from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.

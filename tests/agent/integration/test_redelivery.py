@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
+
 from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
@@ -50,6 +53,14 @@ def test_create_then_cleanup(
     assert len(password) >= 12
     assert agent.queue.count() == (0, 0)  # deleted once reported
 
+    # and neither the password nor its hash is left in the runner's artifacts or the state
+    for path in hub.state_dir.rglob("*"):
+        if path.is_file() and path.parent.name != "hub-passwords":
+            content = path.read_bytes()
+            assert password.encode() not in content, path
+            assert b"$6$" not in content and b"$pbkdf2-sha256$" not in content, path
+    assert not list(hub.state_dir.rglob("secrets.json"))
+
     # and the participant's Start link lands in JupyterLab on the first notebook
     session, landing = hub_login(hub.url, username, password)
     assert landing.status_code == 200, landing.text[:500]
@@ -81,3 +92,34 @@ def test_create_then_cleanup(
         f"{hub.url}/user/{username}/api/contents", timeout=30, allow_redirects=False
     )
     assert stale.status_code != 200
+
+
+def test_reset_wipes_the_seat_and_runs_the_workshop_reset_tasks(
+    local_hub: Hub,
+    make_queue: Callable[..., SqsTestQueue],
+    make_agent: Callable[..., AgentSetup],
+    tmp_path: Path,
+) -> None:
+    agent = make_agent(local_hub, make_queue())
+    workshop = write_workshop(agent.workshops_dir, "WOD-RST", 111, 120)
+    marker = tmp_path / "reset-ran"
+    reset_tasks = [
+        {
+            "name": "Mark",
+            "ansible.builtin.file": {"path": str(marker), "state": "touch", "mode": "0600"},
+        }
+    ]
+    (workshop / "reset.yml").write_text(yaml.safe_dump(reset_tasks), encoding="utf-8")
+    home = local_hub.homes_dir / "student111"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "left-over.txt").write_text("x", encoding="utf-8")
+    order = make_order(OrderVerb.RESET, 111, "WOD-RST")
+    agent.queue.send(order)
+
+    run_agent_once(agent.config_path)
+
+    [callback] = agent.receiver.accepted(order.order_id)
+    assert callback["outcome"] == "succeeded"
+    assert callback.get("password") is None
+    assert marker.exists()
+    assert list(home.iterdir()) == []

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
+
 from wod_agent.ports import Delivery, DeploymentError, ReceivedMessage
 from wod_contracts.callbacks import AgentCallback
 from wod_contracts.orders import Order

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from wod_agent.config import AccountMode, ConfigError, load_config
 
 BASE = {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from passlib.hash import pbkdf2_sha256
 from pydantic import SecretStr
+
 from wod_agent.ansible_deployer import REDACTED, password_hash, redactor
 from wod_agent.config import AccountMode
 from wod_agent.hub_auth import HashFileAuthenticator

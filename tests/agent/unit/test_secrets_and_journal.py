@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from wod_agent.journal import Journal, JournalState
 from wod_agent.secrets_box import SecretBox, new_password
 from wod_contracts.callbacks import Outcome

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from wod_agent.journal import Journal, JournalState
 from wod_agent.ports import Delivery, DeploymentError, PermanentOrderError
 from wod_agent.secrets_box import SecretBox
