@@ -99,7 +99,13 @@ def loaded_files(site: Path) -> list[Path]:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.on("requestfinished", lambda request: seen.append(request.url))
-            page.goto(base, wait_until="networkidle")
+            page.goto(base, wait_until="load")
+            # The catalog module has run once the seats left "checking…" (the API is absent
+            # here, so they turn "unavailable"); then let the remaining requests settle.
+            page.wait_for_function(
+                "document.querySelector('[data-wod-seats]')?.textContent !== 'checking…'"
+            )
+            page.wait_for_load_state("networkidle")
             browser.close()
     finally:
         server.shutdown()
