@@ -318,6 +318,17 @@ class RegistrationStore:
             raise
         return True
 
+    def suppress(self, email: str, reason: str) -> None:
+        """Never mail this address again (it bounced for good, or its owner complained)."""
+        GuardRecord(f"suppressed#{email.lower()}", registration_id=reason).save()
+
+    def is_suppressed(self, email: str) -> bool:
+        try:
+            GuardRecord.get(f"suppressed#{email.lower()}")
+        except DoesNotExist:
+            return False
+        return True
+
     def use_once(self, guard_id: str, expires_at: datetime) -> bool:
         """Record a one-time value (e.g. a callback signature); False if it was seen before."""
         try:

@@ -86,6 +86,11 @@ def install(app: APIGatewayHttpResolver) -> None:
             fields.setdefault(".".join(loc), _message_of(dict(error)))
         return error_response(422, "validation_error", "The body is invalid.", fields=fields)
 
+    @app.exception_handler(errors.SuppressedAddressError)
+    def _suppressed(exc: errors.SuppressedAddressError) -> Response[str]:
+        message = "Mail to this address bounced or was reported as spam; use another address."
+        return error_response(422, "validation_error", message, fields={"email": message})
+
     @app.exception_handler(errors.WodError)
     def _domain(exc: errors.WodError) -> Response[str]:
         status = STATUS.get(type(exc))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -16,9 +15,6 @@ from wod.services.wiring import Services, get_services
 logger = Logger(service="wod-api")
 tracer = Tracer(service="wod-api")
 metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-api")
-
-# Reads and rejected requests publish no metric; that is expected, not worth a warning each.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
@@ -31,5 +32,6 @@ class ScheduleInput(BaseModel):
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     fired = ScheduleInput.model_validate(event)
     outcome = Lifecycle(get_services().registrations).fire(fired.kind, fired.registration_id)
+    metrics.add_metric(name=f"Schedule_{outcome}", unit=MetricUnit.Count, value=1)
     logger.info("schedule fired", kind=fired.kind.value, outcome=outcome)
     return {"registration_id": fired.registration_id, "outcome": outcome}

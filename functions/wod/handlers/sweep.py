@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wod.services.sweep import tally
@@ -20,5 +21,7 @@ metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-sweep")
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     counts = tally(get_services().sweeper.run())
+    for outcome, count in counts.items():
+        metrics.add_metric(name=f"Sweep_{outcome}", unit=MetricUnit.Count, value=count)
     logger.info("sweep done", extra=counts)
     return counts

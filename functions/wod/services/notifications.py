@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+from aws_lambda_powertools import Logger
 
 from wod.domain import tokens
 from wod.domain.registrations import Registration
@@ -15,6 +18,8 @@ from wod_contracts.workshop import Workshop
 from .links import Links
 from .ports import Clock, Mailer
 
+logger = Logger(child=True)
+
 
 def human_time(when: datetime) -> str:
     return when.strftime("%A %d %B %Y, %H:%M UTC")
@@ -22,13 +27,20 @@ def human_time(when: datetime) -> str:
 
 class Notifier:
     def __init__(
-        self, branding: Branding, links: Links, mailer: Mailer, token_key: bytes, clock: Clock
+        self,
+        branding: Branding,
+        links: Links,
+        mailer: Mailer,
+        token_key: bytes,
+        clock: Clock,
+        suppressed: Callable[[str], bool] = lambda _: False,
     ) -> None:
         self.branding = branding
         self.links = links
         self._mailer = mailer
         self._token_key = token_key
         self._clock = clock
+        self._suppressed = suppressed
 
     def status_url(self, registration: Registration) -> str:
         token = tokens.status_token(self._token_key, registration.registration_id)
@@ -36,7 +48,11 @@ class Notifier:
 
     def send(
         self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any
-    ) -> str:
+    ) -> str | None:
+        """Send one mail; None if the address is suppressed (bounced or complained before)."""
+        if self._suppressed(registration.email):
+            logger.info("suppressed address, mail not sent", kind=kind.value)
+            return None
         mail = render_mail(
             kind,
             self.branding,

@@ -21,6 +21,7 @@ from wod.domain.errors import (
     InvalidTransitionError,
     RegistrationNotFoundError,
     SeatTakenError,
+    SuppressedAddressError,
     WorkshopFullError,
     WorkshopNotFoundError,
 )
@@ -91,6 +92,8 @@ class RegistrationService:
         if not seats.workshop.active:
             raise WorkshopNotFoundError(request.workshop_id)
         email = request.normalized_email
+        if self.registrations.is_suppressed(email):
+            raise SuppressedAddressError(email)
         # Every failed claim means another participant took a seat (or left the guard), so the
         # loop ends: the pool empties or a claim succeeds. The bound only guards against bugs.
         for _ in range(2 * seats.workshop.capacity + 10):

@@ -50,17 +50,19 @@ def build_services(
     bind_tables(settings)
     branding = load_branding(settings.branding_file)
     links = Links(settings.site_url or str(branding.site_url))
+    store = store or RegistrationStore()
     notifier = Notifier(
         branding,
         links,
         SesMailer(settings.mail_configuration_set),
         settings.token_key_bytes,
         clock,
+        suppressed=store.is_suppressed,
     )
     workshops = WorkshopStore()
     registrations = RegistrationService(
         workshops=workshops,
-        registrations=store or RegistrationStore(),
+        registrations=store,
         notifier=notifier,
         queues=SqsOrderQueues(settings.backend_queues),
         schedules=EventBridgeSchedules(
