@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     token_key: SecretStr = SecretStr("local-development-token-key-change-me")
     callback_secret: SecretStr = SecretStr("local-development-callback-secret")
     callback_secret_arn: str | None = None
+    token_key_arn: str | None = Field(
+        default=None, description="Secrets Manager ARN of the token key (cloud); else token_key."
+    )
     scheduler_group: str = "wod"
     scheduler_role_arn: str = "arn:aws:iam::123456789012:role/wod-scheduler"
     lifecycle_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:wod-lifecycle"

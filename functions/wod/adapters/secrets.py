@@ -18,3 +18,10 @@ def callback_secret(settings: Settings) -> bytes:
     if settings.callback_secret_arn:
         return _from_secrets_manager(settings.callback_secret_arn)
     return settings.callback_secret.get_secret_value().encode()
+
+
+def token_key(settings: Settings) -> bytes:
+    """The key of the status, order and badge tokens."""
+    if settings.token_key_arn:
+        return _from_secrets_manager(settings.token_key_arn)
+    return settings.token_key_bytes

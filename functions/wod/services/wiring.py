@@ -14,7 +14,7 @@ from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
-from wod.adapters.secrets import callback_secret
+from wod.adapters.secrets import callback_secret, token_key
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
@@ -51,11 +51,12 @@ def build_services(
     branding = load_branding(settings.branding_file)
     links = Links(settings.site_url or str(branding.site_url))
     store = store or RegistrationStore()
+    key = token_key(settings)
     notifier = Notifier(
         branding,
         links,
         SesMailer(settings.mail_configuration_set),
-        settings.token_key_bytes,
+        key,
         clock,
         suppressed=store.is_suppressed,
     )
@@ -69,7 +70,7 @@ def build_services(
             settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
         ),
         hubs=dict(settings.backend_hubs),
-        token_key=settings.token_key_bytes,
+        token_key=key,
         clock=clock,
         duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
     )
