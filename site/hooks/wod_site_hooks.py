@@ -14,8 +14,6 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-from wod_contracts.branding import Branding, load_branding
-from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 from wod_site_config import SiteSources, site_sources
 from wod_site_render import (
     listed_workshops,
@@ -26,6 +24,9 @@ from wod_site_render import (
     workshop_path,
 )
 from wod_site_theme import render_branding_css
+
+from wod_contracts.branding import Branding, load_branding
+from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
 BRAND_DIR = "assets/brand"
 BRANDING_CSS = f"{BRAND_DIR}/branding.css"

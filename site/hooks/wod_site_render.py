@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 import yaml
+
 from wod_contracts.branding import Branding
 from wod_contracts.catalog import Catalog
 from wod_contracts.workshop import Level, Visibility, Workshop
@@ -84,7 +85,8 @@ def _facts(workshop: Workshop, id_prefix: str) -> str:
         ("Seats", f'<span data-wod-seats id="{id_prefix}-seats">{SEATS_PLACEHOLDER}</span>'),
     ]
     items = "".join(
-        f'<div class="wod-fact"><dt>{label}</dt><dd>{value}</dd></div>' for label, value in rows
+        f'<div class="wod-fact wod-fact--{label.lower()}"><dt>{label}</dt><dd>{value}</dd></div>'
+        for label, value in rows
     )
     return f'<dl class="wod-facts">{items}</dl>'
 

@@ -4,7 +4,7 @@ stack (real API over the gateway, moto as AWS). Screenshots go to test-artifacts
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -43,18 +43,22 @@ def register_via_api(site: Any, workshop_id: str, email: str) -> requests.Respon
     )
 
 
-def mark_ready(site: Any, registration_id: str) -> None:
-    """What the backend agent's callback does when the environment is deployed (no agent here)."""
-    from wod.adapters.models import bind_tables
-    from wod.adapters.registrations import RegistrationStore
-    from wod.domain.states import State
+def report_deployed(site: Any, order_log: Any, registration_id: str) -> None:
+    """What the backend agent does once the environment is up: a signed callback for the order."""
+    from tests.support.agent_calls import callback_for, post_callback
 
-    bind_tables(site.settings())
-    store = RegistrationStore()
-    registration = store.get(registration_id)
-    store.transition(
-        registration, State.READY, datetime.now(UTC), from_={State.PENDING, State.DEPLOYING}
-    )
+    deadline = time.monotonic() + 30
+    creates: list[Any] = []
+    while not creates and time.monotonic() < deadline:
+        creates = [
+            received.order
+            for received in order_log.for_registration(registration_id)
+            if received.order.verb.value == "CREATE"
+        ]
+        time.sleep(0.2)
+    assert creates, f"no CREATE order for {registration_id}"
+    response = post_callback(site.api_url, callback_for(creates[-1]).to_wire().encode())
+    assert response.status_code < 300, response.text
 
 
 def test_catalog_shows_cards_with_live_seats(site: Any, page: Page, shot) -> None:
@@ -156,7 +160,7 @@ def test_missing_fields_and_terms_are_checked_before_sending(site: Any, page: Pa
 
 
 def test_register_then_follow_the_status_page_from_the_welcome_mail(
-    site: Any, page: Page, shot, wait_for_mail, unique_email
+    site: Any, order_log: Any, page: Page, shot, wait_for_mail, unique_email
 ) -> None:
     email = unique_email("ada")
     page.goto(site.base_url)
@@ -184,7 +188,7 @@ def test_register_then_follow_the_status_page_from_the_welcome_mail(
     expect(message).to_contain_text(re.compile("queued|being deployed"))
     shot(page, "status-deploying")
 
-    mark_ready(site, registration_id)
+    report_deployed(site, order_log, registration_id)
     expect(message).to_contain_text("is ready", timeout=20_000)
     expect(page.locator(".wod-status__ends time")).to_have_attribute("datetime", re.compile("T"))
     api_view = requests.get(
@@ -193,6 +197,7 @@ def test_register_then_follow_the_status_page_from_the_welcome_mail(
     if api_view.get("start_url"):  # only when the stack knows the backend's hub URL
         start = page.get_by_role("link", name="Start the workshop")
         expect(start).to_have_attribute("href", api_view["start_url"])
+        expect(page.locator("[data-wod-status-detail] code")).to_have_text(api_view["username"])
     shot(page, "status-ready")
 
     page.get_by_role("button", name="End my session now").click()

@@ -8,9 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-from wod_contracts.branding import load_branding
-from wod_contracts.catalog import Catalog, CatalogEntry
-from wod_contracts.workshop import Level, Workshop
 from wod_site_render import (
     filters_data,
     format_duration,
@@ -23,6 +20,10 @@ from wod_site_render import (
     render_workshop_page,
     workshop_path,
 )
+
+from wod_contracts.branding import load_branding
+from wod_contracts.catalog import Catalog, CatalogEntry
+from wod_contracts.workshop import Level, Workshop
 
 REPO = Path(__file__).resolve().parents[3]
 

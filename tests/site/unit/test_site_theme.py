@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from wod_contracts.branding import Colors
 from wod_site_theme import contrast, readable, render_branding_css, text_on
+
+from wod_contracts.branding import Colors
 
 
 def test_contrast_of_black_on_white_is_21() -> None:
