@@ -72,7 +72,11 @@ def social_links(branding: Branding) -> list[dict[str, str]]:
     """The footer links of mkdocs-material (`extra.social`) from branding.yml's `social`."""
     links = branding.social.model_dump(exclude_none=True)
     return [
-        {"icon": SOCIAL_ICONS[name], "link": str(url), "name": name.capitalize()}
+        {
+            "icon": SOCIAL_ICONS.get(name, "material/link"),
+            "link": str(url),
+            "name": name.capitalize(),
+        }
         for name, url in links.items()
     ]
 
@@ -86,7 +90,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     config.site_url = data.sources.site_url or str(branding.site_url)
     config.copyright = f"© {branding.name}"
     config.extra["social"] = social_links(branding)
-    config.extra["organization"] = branding.name
     if data.logo is not None:
         logo_uri = f"{BRAND_DIR}/logo{data.logo.suffix}"
         config.theme["logo"] = logo_uri
