@@ -1,15 +1,18 @@
 """`make demo`: the whole system on this machine, no root and no cloud account needed.
 
 Starts the local AWS endpoint, creates the resources from template.yaml, loads the catalog,
-builds the catalog site, serves site + API + inbox through the local gateway, and runs the
-periodic sweep. Ctrl-C stops every process it started. State lives in memory: a restart starts
-from an empty registry (the catalog is loaded again).
+builds the catalog site, serves site + API + inbox through the local gateway, starts a
+JupyterHub (local account mode, no root) and the backend agent, and runs the scheduler runner
+and the periodic sweep. Ctrl-C stops every process it started. State lives in memory: a restart
+starts from an empty registry and a fresh hub (the catalog is loaded again).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from wod.local import backend
 from wod.local.scheduler import SchedulerRunner
 from wod.local.stack import LocalStack
 from wod.seed import catalog_roots
@@ -29,6 +33,7 @@ from wod_contracts.branding import load_branding
 from wod_contracts.catalog import CatalogError, load_catalog
 
 SITE_CONFIG = REPO_ROOT / "site" / "mkdocs.yml"
+LOCAL_BACKEND = REPO_ROOT / ".local" / "backend"
 SITE_BUILD = REPO_ROOT / "site" / "build"
 
 
@@ -83,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--aws-port", type=int, default=int(os.environ.get("WOD_DEMO_AWS_PORT", 4566))
     )
+    parser.add_argument(
+        "--hub-port", type=int, default=int(os.environ.get("WOD_DEMO_HUB_PORT", 8000))
+    )
     parser.add_argument("--sweep-every", type=float, default=30.0, help="seconds")
     parser.add_argument("--verbose", action="store_true", help="access logs and INFO logs")
     args = parser.parse_args(argv)
@@ -93,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 2
-    stack = LocalStack(aws_port=args.aws_port, gateway_port=args.port, quiet=not args.verbose)
+    hub_url = f"http://127.0.0.1:{args.hub_port}"
+    stack = LocalStack(
+        aws_port=args.aws_port,
+        gateway_port=args.port,
+        quiet=not args.verbose,
+        extra_env={"WOD_BACKEND_HUBS": json.dumps({"default": hub_url})},
+    )
     stop = threading.Event()
     try:
         print("starting the local AWS endpoint…", flush=True)
@@ -103,12 +117,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loaded {len(catalog)} workshops; building the site…", flush=True)
         stack.site_dir = build_site("/api/")
         stack.start_gateway()
+        print("starting JupyterHub and the backend agent…", flush=True)
+        shutil.rmtree(LOCAL_BACKEND, ignore_errors=True)  # a fresh hub, like the registry
+        hub = backend.start_hub(stack, LOCAL_BACKEND / "hub", args.hub_port)
+        config = backend.write_agent_config(
+            stack, hub, LOCAL_BACKEND / "agent.yml", stack.api_url, catalog_roots()
+        )
+        backend.start_agent(stack, config)
         start_periodic_jobs(stack, args.sweep_every, stop)
         print(
             "\nWorkshops-on-Demand runs locally:\n"
             f"  catalog   {stack.base_url}\n"
             f"  API       {stack.api_url}workshops   (OpenAPI: {stack.api_url}docs)\n"
             f"  inbox     {stack.base_url}_inbox/\n"
+            f"  hub       {hub.url}/   (students log in with the mailed password)\n"
             f"  logs      {stack.log_dir}\n"
             "Ctrl-C stops everything.",
             flush=True,

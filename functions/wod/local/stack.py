@@ -101,7 +101,10 @@ class LocalStack:
 
     # -- processes -----------------------------------------------------------------------------
 
-    def _spawn(self, name: str, args: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, name: str, args: list[str], env: Mapping[str, str], cwd: Path = REPO_ROOT
+    ) -> subprocess.Popen[bytes]:
+        """Start a process of the stack in its own session; its output goes to `<name>.log`."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(
@@ -109,14 +112,14 @@ class LocalStack:
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
+            cwd=cwd,
             start_new_session=True,
         )
         self.processes[name] = process
         return process
 
     def start_aws(self) -> None:
-        process = self._spawn(
+        process = self.spawn(
             "aws",
             [
                 sys.executable,
@@ -171,7 +174,7 @@ class LocalStack:
             args += ["--site-dir", str(self.site_dir)]
         if self.quiet:
             args.append("--quiet")
-        process = self._spawn(name, args, {**self.env(), **(env or {})})
+        process = self.spawn(name, args, {**self.env(), **(env or {})})
         base_url = f"http://{self.host}:{port}/"
         wait_for_http(base_url + "_inbox/messages.json", timeout=120, process=process)
         return base_url
