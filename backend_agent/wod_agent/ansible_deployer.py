@@ -102,6 +102,10 @@ class AnsibleDeployer:
                 f"workshop {order.workshop_id} is not on this backend"
             ) from exc
         workshop = entry.workshop
+        if order.student not in workshop.students.numbers():
+            raise PermanentOrderError(
+                f"student {order.student} is not a seat of workshop {workshop.id}"
+            )
         branding = self._branding()
         work = settings.state_dir / "work" / order.order_id
         shutil.rmtree(work, ignore_errors=True)

@@ -14,7 +14,13 @@ PLAYBOOKS = Path(__file__).resolve().parents[2] / "backend_agent/wod_agent/playb
 @pytest.mark.slow
 def test_playbooks_are_ansible_lint_clean() -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-lint"), "--profile", "production", "."],
+        [
+            str(Path(sys.executable).parent / "ansible-lint"),
+            "--offline",
+            "--profile",
+            "production",
+            ".",
+        ],
         cwd=PLAYBOOKS,
         capture_output=True,
         text=True,
