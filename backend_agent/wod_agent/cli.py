@@ -74,7 +74,10 @@ def build_loop(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wod-agent", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="wod-agent",
+        description="Workshops-on-Demand backend agent: prepares seats from the order queue.",
+    )
     parser.add_argument(
         "--config", type=Path, default=None, help=f"YAML settings (default {DEFAULT_CONFIG_PATH})"
     )
