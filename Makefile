@@ -60,8 +60,10 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: venv
+bench: deps
 	$(BIN)/python bench/registrations.py
+	$(BIN)/python bench/agent.py
+	$(BIN)/python bench/site.py
 
 schema: venv
 	$(BIN)/python -m wod_contracts.export_schema workshops/workshop.schema.json
@@ -69,8 +71,48 @@ schema: venv
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package version the tests passed with (pip freeze). Regenerate with `make lock`.' > constraints.txt
 
-deploy: venv
-	$(BIN)/python -m wod.deploy
+# ---------------------------------------------------------------- AWS SAM (template.yaml)
+# aws-sam-cli lives in its own virtualenv: it pins an older boto3 than the app's. No Docker, no
+# AWS credentials needed for sam-tools and template-check; deploy needs credentials.
+SAM_VENV := .local/sam-venv
+SAM_CLI_VERSION := 1.170.0
+SAM_STAMP := $(SAM_VENV)/.installed-stamp
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+# Validation needs a region, not an account; deploy takes the region from samconfig.toml.
+CHECK_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
+SAM_FUNCTIONS := ApiFunction SweepFunction LifecycleFunction MailEventsFunction
+
+.PHONY: sam-tools template-check deploy
+
+$(SAM_STAMP): infra/sam-constraints.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q -c infra/sam-constraints.txt pip
+	$(SAM_VENV)/bin/python -m pip install -q -c infra/sam-constraints.txt aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+sam-tools: $(SAM_STAMP)
+
+# cfn-lint, SAM's own validation and linting, and a real `sam build` (arm64 wheels, no Docker)
+# whose artifacts must each hold branding.yml (WOD_BRANDING_FILE=/var/task/branding.yml).
+template-check: venv sam-tools
+	$(BIN)/cfn-lint template.yaml
+	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate --lint
+	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) build
+	for fn in $(SAM_FUNCTIONS); do \
+	  test -f .aws-sam/build/$$fn/branding.yml && test -d .aws-sam/build/$$fn/wod/handlers \
+	    || { echo "$$fn: artifact lacks branding.yml or the wod package" >&2; exit 1; }; \
+	done
+	@echo "template-check: ok"
+
+# First run: `sam deploy --guided` asks for the stack name, region and parameters and writes
+# samconfig.toml (git-ignored); later runs reuse it. Then the catalog is seeded into the
+# stack's tables and the site is built with the stack's API URL, synced to its bucket and
+# invalidated in CloudFront (infra/post_deploy.py). See docs/organizers.md.
+deploy: venv sam-tools
+	$(SAM) build
+	if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided; fi
+	$(BIN)/python infra/post_deploy.py seed
+	$(BIN)/python infra/post_deploy.py site
 
 clean:
 	rm -rf .local .pytest_cache .mypy_cache .ruff_cache test-artifacts

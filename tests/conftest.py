@@ -3,6 +3,7 @@ gateway over the real handler) started once per session, and helpers to read it 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         gateway_port=free_port(),
         site_dir=REPO_ROOT / "site" / "build",
         log_dir=tmp_path_factory.mktemp("stack-logs"),
+        # Start links need a hub URL; the tests that log in start a real hub of their own.
+        extra_env={"WOD_BACKEND_HUBS": json.dumps({"default": "http://127.0.0.1:8000"})},
     )
     catalog = load_catalog([REPO_ROOT / "workshops"])
     try:
