@@ -7,7 +7,7 @@ const PAGES = [
   ["[data-wod-catalog]", () => import("./catalog.js"), "mountCatalog"],
   ["[data-wod-register]", () => import("./register.js"), "mountWorkshop"],
   ["[data-wod-status]", () => import("./status.js"), "mountStatus"],
-  // The badge page (another issue) goes here: ["[data-wod-badge]", () => import("./badge.js"), "mountBadge"].
+  ["[data-wod-badge]", () => import("./badge.js"), "mountBadge"],
 ];
 let cleanups = [];
 let generation = 0;
