@@ -263,6 +263,7 @@ def system_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     stop_group(process)
     for user in hub.users:
         subprocess.run(["userdel", "--force", "--remove", user], capture_output=True, check=False)
+    subprocess.run(["groupdel", "wodstudents"], capture_output=True, check=False)
     shutil.rmtree(homes, ignore_errors=True)
 
 
