@@ -96,6 +96,7 @@ sam-tools: $(SAM_STAMP)
 # whose artifacts must each hold branding.yml (WOD_BRANDING_FILE=/var/task/branding.yml).
 template-check: venv sam-tools
 	$(BIN)/cfn-lint template.yaml
+	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate
 	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate --lint
 	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) build
 	for fn in $(SAM_FUNCTIONS); do \
