@@ -92,8 +92,11 @@ def to_grants(calls: list[Call], tables: dict[str, str], token_arn: str) -> dict
         elif service == "sqs":
             grants["DefaultBackendQueue"].add(f"sqs:{operation}")
         elif service == "sesv2":
-            grants["identity/${SenderIdentity}"].add(f"ses:{operation}")
-            grants["configuration-set/${MailConfigurationSet}"].add(f"ses:{operation}")
+            # v2 SendEmail with Raw content is authorized as ses:SendRawEmail (and SendEmail).
+            raw = operation == "SendEmail" and "Raw" in params.get("Content", {})
+            actions = {"ses:SendRawEmail", "ses:SendEmail"} if raw else {f"ses:{operation}"}
+            grants["identity/${SenderIdentity}"].update(actions)
+            grants["configuration-set/${MailConfigurationSet}"].update(actions)
         elif service == "scheduler":
             grants["schedule/${ScheduleGroup}/wod-*"].add(f"scheduler:{operation}")
             if operation == "CreateSchedule":

@@ -24,6 +24,8 @@ SCHEDULES = "schedule/${ScheduleGroup}/wod-*"
 SES_IDENTITY = "identity/${SenderIdentity}"
 SES_CONFIGURATION_SET = "configuration-set/${MailConfigurationSet}"
 PASS_SCHEDULER_ROLE = {"SchedulerRole": {"iam:PassRole"}}
+# SES v2 SendEmail with Raw content (adapters/mailer.py) is authorized as ses:SendRawEmail.
+SEND_MAIL = {"ses:SendRawEmail", "ses:SendEmail"}
 
 # What each function's code calls (functions/wod/adapters, per handler), on exactly which
 # resource. A new AWS call needs a line here, which is the point: widening is a reviewed change.
@@ -34,8 +36,8 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "RegistrationsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
         "GuardsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
         "DefaultBackendQueue": {"sqs:SendMessage"},
-        SES_IDENTITY: {"ses:SendEmail"},
-        SES_CONFIGURATION_SET: {"ses:SendEmail"},
+        SES_IDENTITY: SEND_MAIL,
+        SES_CONFIGURATION_SET: SEND_MAIL,
         SCHEDULES: {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
         **PASS_SCHEDULER_ROLE,
         "CallbackSecret": {"secretsmanager:GetSecretValue"},
@@ -48,8 +50,8 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "${RegistrationsTable.Arn}/index/by-state": {"dynamodb:Query"},
         "GuardsTable": {"dynamodb:GetItem", "dynamodb:DeleteItem"},
         "DefaultBackendQueue": {"sqs:SendMessage"},
-        SES_IDENTITY: {"ses:SendEmail"},
-        SES_CONFIGURATION_SET: {"ses:SendEmail"},
+        SES_IDENTITY: SEND_MAIL,
+        SES_CONFIGURATION_SET: SEND_MAIL,
         SCHEDULES: {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
         **PASS_SCHEDULER_ROLE,
         "TokenKeySecret": {"secretsmanager:GetSecretValue"},
@@ -60,8 +62,8 @@ EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
         "RegistrationsTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
         "GuardsTable": {"dynamodb:GetItem"},
         "DefaultBackendQueue": {"sqs:SendMessage"},
-        SES_IDENTITY: {"ses:SendEmail"},
-        SES_CONFIGURATION_SET: {"ses:SendEmail"},
+        SES_IDENTITY: SEND_MAIL,
+        SES_CONFIGURATION_SET: SEND_MAIL,
         SCHEDULES: {"scheduler:CreateSchedule"},
         **PASS_SCHEDULER_ROLE,
         "TokenKeySecret": {"secretsmanager:GetSecretValue"},
