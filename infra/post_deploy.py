@@ -5,8 +5,8 @@ site with the stack's API URL and publish it to the site bucket behind CloudFron
     .venv/bin/python infra/post_deploy.py seed      # python -m wod.seed into the stack's tables
     .venv/bin/python infra/post_deploy.py site      # mkdocs build + sync to S3 + invalidation
 
-The stack name and region come from samconfig.toml (written by `sam deploy --guided`), unless
-WOD_STACK_NAME / AWS_REGION are set. Uses the deployer's usual AWS credentials.
+The stack name and region come from samconfig.toml (written by `sam deploy --guided`); without
+it, from WOD_STACK_NAME and AWS_REGION. Uses the deployer's usual AWS credentials.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Target:
 
 
 def target(config_env: str = "default", samconfig: Path = SAMCONFIG) -> Target:
-    """The deployed stack: WOD_STACK_NAME/AWS_REGION, else samconfig.toml's deploy parameters."""
+    """The deployed stack: samconfig.toml's deploy parameters, else WOD_STACK_NAME/AWS_REGION."""
     parameters: Mapping[str, Any] = {}
     if samconfig.exists():
         config = tomllib.loads(samconfig.read_text(encoding="utf-8"))
@@ -55,11 +55,12 @@ def target(config_env: str = "default", samconfig: Path = SAMCONFIG) -> Target:
             **env.get("global", {}).get("parameters", {}),
             **env.get("deploy", {}).get("parameters", {}),
         }
-    stack = os.environ.get("WOD_STACK_NAME") or parameters.get("stack_name")
+    stack = parameters.get("stack_name") or os.environ.get("WOD_STACK_NAME")
+    # As for `sam deploy`: samconfig.toml's region wins over the environment's default.
     region = (
-        os.environ.get("AWS_REGION")
+        parameters.get("region")
+        or os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION")
-        or parameters.get("region")
     )
     if not stack or not region:
         raise DeployError(
