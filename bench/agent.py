@@ -10,6 +10,7 @@ import argparse
 import os
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -22,7 +23,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the agent tests' real peers (hub, moto, receiver)
 
-from agent.conftest import (  # noqa: E402
+from agent.conftest import (  # type: ignore[import-not-found]  # noqa: E402
     REGION,
     VENV_BIN,
     free_port,
@@ -30,7 +31,7 @@ from agent.conftest import (  # noqa: E402
     stop_group,
     wait_for,
 )
-from agent.peers import (  # noqa: E402
+from agent.peers import (  # type: ignore[import-not-found]  # noqa: E402
     CallbackReceiver,
     make_order,
     serve_receiver,
@@ -44,9 +45,7 @@ from wod_agent.service import OrderTimings  # noqa: E402
 from wod_contracts.orders import OrderVerb  # noqa: E402
 
 
-def start_moto(workdir: Path) -> tuple[object, str]:
-    import subprocess
-
+def start_moto(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log = workdir / "moto.log"
     with log.open("wb") as out:
@@ -154,7 +153,7 @@ def main() -> int:
         finally:
             server.shutdown()
             stop_group(hub_process)
-            stop_group(moto)  # type: ignore[arg-type]
+            stop_group(moto)
 
     succeeded = sum(t.outcome == "succeeded" for t in timings)
     print(

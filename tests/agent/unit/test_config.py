@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import yaml
 
 from wod_agent.config import AccountMode, ConfigError, load_config
 
-BASE = {
+BASE: dict[str, object] = {
     "queue_url": "https://sqs.eu-west-1.amazonaws.com/1/orders.fifo",
     "api_url": "https://api.example.org/api",
     "callback_secret": "s3cret-s3cret-s3cret",
@@ -20,7 +21,7 @@ BASE = {
 }
 
 
-def write(tmp_path: Path, data: dict[str, object]) -> Path:
+def write(tmp_path: Path, data: Mapping[str, object]) -> Path:
     path = tmp_path / "config.yml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
