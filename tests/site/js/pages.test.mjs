@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { ApiError } from "../../../site/docs/assets/js/api.js";
 import { checkForm, failureText } from "../../../site/docs/assets/js/register.js";
 import { seatsText } from "../../../site/docs/assets/js/seats.js";
+import { caption, linkedinShare } from "../../../site/docs/assets/js/badge.js";
 import { remaining, statusText } from "../../../site/docs/assets/js/status.js";
 
 const valid = {
@@ -37,6 +38,10 @@ test("form check leaves finer email rules to the API", () => {
 
 test("failure texts name the problem", () => {
   assert.match(failureText(new ApiError(0, null)), /cannot be reached/);
+  // A timeout does not mean nothing was sent: say that trying again is safe.
+  const slow = failureText(new ApiError(0, null, true));
+  assert.match(slow, /did not answer in time/);
+  assert.match(slow, /never takes a second seat/);
   assert.match(failureText(new ApiError(409, { message: "Every seat is taken." })), /full.*Every seat/);
   assert.match(failureText(new ApiError(404, {})), /not open/);
   assert.match(failureText(new ApiError(500, { message: "boom" })), /boom/);
@@ -56,4 +61,15 @@ test("remaining time", () => {
   assert.equal(remaining("2026-11-27T10:12:30Z", now), "in 12 min");
   assert.equal(remaining("2026-11-27T10:00:30Z", now), "in less than a minute");
   assert.equal(remaining("2026-11-27T09:00:00Z", now), "");
+});
+
+test("badge caption and LinkedIn share link", () => {
+  const text = caption({ first_name: "Ada", workshop_title: "Python 101", date: "2026-11-27" });
+  assert.match(text, /^Ada completed Python 101 on /);
+  assert.match(text, /2026/);
+  const share = linkedinShare("http://site/badge/?id=1&token=t");
+  assert.equal(
+    share,
+    "https://www.linkedin.com/sharing/share-offsite/?url=http%3A%2F%2Fsite%2Fbadge%2F%3Fid%3D1%26token%3Dt",
+  );
 });

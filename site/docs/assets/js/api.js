@@ -1,13 +1,15 @@
 // The registration API as seen from the pages: base URL from <meta name="wod-api-url">
 // (mkdocs.yml `extra.api_url`, env WOD_API_URL), JSON in and out, and one error type.
 
-/** An API call that did not succeed: `status` 0 means the API could not be reached. */
+/** An API call that did not succeed: `status` 0 means no answer came back, and `timedOut`
+ * that the request may well have arrived (the answer was just too slow). */
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, timedOut = false) {
     super((body && body.message) || (status ? `HTTP ${status}` : "The service cannot be reached"));
     this.name = "ApiError";
     this.status = status;
     this.body = body || {};
+    this.timedOut = timedOut;
   }
 }
 
@@ -35,8 +37,8 @@ export async function api(method, path, { params, body, timeoutMs = 10000 } = {}
       signal: controller.signal,
       cache: "no-store",
     });
-  } catch (_) {
-    throw new ApiError(0, null);
+  } catch (error) {
+    throw new ApiError(0, null, error && error.name === "AbortError");
   } finally {
     clearTimeout(timer);
   }

@@ -39,7 +39,14 @@ export function failureText(error) {
   const body = error.body || {};
   switch (error.status) {
     case 0:
-      return "The registration service cannot be reached right now, so nothing was sent. "
+      if (error.timedOut) {
+        // The request may have arrived: say so, and that trying again is safe (the API answers
+        // a second registration of the same email with the first one, never a second seat).
+        return "The registration service did not answer in time. If a welcome mail reaches you "
+          + "in the next minutes, you are registered; otherwise try again (registering twice "
+          + "never takes a second seat).";
+      }
+      return "The registration service cannot be reached right now. "
         + "Please try again in a few minutes.";
     case 409:
       return `This workshop is full right now. ${body.message || ""}`.trim();
@@ -116,7 +123,11 @@ function setupForm(form) {
     button.setAttribute("aria-busy", "true");
     setAlert(alert, "info", "Sending your registration…");
     try {
-      const result = await api("POST", "registrations", { body: { workshop_id: workshopId, ...values } });
+      // A registration may wait for a cold start, a seat and three follow-ups: allow it time.
+      const result = await api("POST", "registrations", {
+        body: { workshop_id: workshopId, ...values },
+        timeoutMs: 30000,
+      });
       const done = document.createElement("div");
       done.className = "wod-form__done";
       done.setAttribute("role", "status");
