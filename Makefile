@@ -15,6 +15,8 @@ help:
 	@echo "make test    run every test (unit, integration, browser)"
 	@echo "make lint    ruff, mypy, cfn-lint"
 	@echo "make bench   print the benchmark figures"
+	@echo "make template-check   cfn-lint, sam validate --lint, sam build (no Docker)"
+	@echo "make deploy  sam deploy (guided the first time), seed the catalog, publish the site"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -34,13 +34,21 @@ from wod_contracts.catalog import CatalogError, load_catalog
 
 SITE_CONFIG = REPO_ROOT / "site" / "mkdocs.yml"
 LOCAL_BACKEND = REPO_ROOT / ".local" / "backend"
+# Demo-only workshops (a six-minute session), merged like a private workshop directory.
+DEMO_WORKSHOPS = REPO_ROOT / "infra" / "local" / "demo-workshops"
 SITE_BUILD = REPO_ROOT / "site" / "build"
 
 
-def build_site(api_url: str) -> Path | None:
+def build_site(api_url: str, roots: list[Path]) -> Path | None:
     if not SITE_CONFIG.is_file():
         return None
-    env = {**os.environ, "WOD_API_URL": api_url, "NO_MKDOCS_2_WARNING": "1"}
+    private = os.pathsep.join(str(root) for root in roots[1:])
+    env = {
+        **os.environ,
+        "WOD_API_URL": api_url,
+        "WOD_PRIVATE_WORKSHOPS": private,
+        "NO_MKDOCS_2_WARNING": "1",
+    }
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(SITE_CONFIG),
          "--site-dir", str(SITE_BUILD)],
@@ -96,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        catalog = load_catalog(catalog_roots())
+        roots = [*catalog_roots(), DEMO_WORKSHOPS]
+        catalog = load_catalog(roots)
         branding = load_branding(REPO_ROOT / "branding.yml")
     except CatalogError as exc:
         print(exc, file=sys.stderr)
@@ -115,13 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         stack.provision(catalog, str(branding.sender))
         stack.seed(catalog)
         print(f"loaded {len(catalog)} workshops; building the site…", flush=True)
-        stack.site_dir = build_site("/api/")
+        stack.site_dir = build_site("/api/", roots)
         stack.start_gateway()
         print("starting JupyterHub and the backend agent…", flush=True)
         shutil.rmtree(LOCAL_BACKEND, ignore_errors=True)  # a fresh hub, like the registry
         hub = backend.start_hub(stack, LOCAL_BACKEND / "hub", args.hub_port)
         config = backend.write_agent_config(
-            stack, hub, LOCAL_BACKEND / "agent.yml", stack.api_url, catalog_roots()
+            stack, hub, LOCAL_BACKEND / "agent.yml", stack.api_url, roots
         )
         backend.start_agent(stack, config)
         start_periodic_jobs(stack, args.sweep_every, stop)
