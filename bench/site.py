@@ -22,20 +22,10 @@ from urllib.parse import urlparse
 
 import yaml
 
+from wod.local.browser import CHROMIUM, CHROMIUM_ARGS
+
 REPO = Path(__file__).resolve().parents[1]
 MKDOCS_YML = REPO / "site" / "mkdocs.yml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 TAGS = ["python", "git", "data", "ml", "cloud", "api", "security", "tools", "bash", "devops"]
 LEVELS = ["beginner", "intermediate", "advanced"]
 

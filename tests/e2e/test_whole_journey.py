@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.journey import (
     WORKSHOP,
     Journey,
@@ -28,6 +27,7 @@ from tests.support.journey import (
 )
 from tests.support.seats import audit
 from wod.domain.states import State
+from wod.local.browser import CHROMIUM, CHROMIUM_ARGS
 from wod.local.stack import LocalStack
 from wod.settings import REPO_ROOT
 

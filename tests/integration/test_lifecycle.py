@@ -14,6 +14,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
+from tests.support.clock import Clock
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.adapters.schedules import ScheduleKind
@@ -25,14 +26,6 @@ from wod.local.stack import LocalStack
 from wod.services.lifecycle import Lifecycle
 from wod.services.wiring import Services, build_services
 from wod_contracts.orders import Order, OrderVerb
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

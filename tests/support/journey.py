@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tests.conftest import write_workshop
+from tests.support.clock import Clock
 from wod.domain.states import State
 from wod.local import backend, provision
 from wod.local.scheduler import SchedulerRunner
@@ -29,14 +30,6 @@ from wod.services.wiring import Services, build_services
 BACKEND = "e2e"
 WORKSHOP = "e2e-ws"
 SLOW = 240.0  # seconds: a CREATE under a loaded 2-core machine can take a while
-
-
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

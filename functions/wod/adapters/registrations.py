@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
+from pynamodb.attributes import NumberAttribute
 from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -274,49 +275,39 @@ class RegistrationStore:
                 raise InvalidTransitionError(registration.registration_id) from exc
             raise
 
-    def take_lease(self, registration_id: str, now: float, seconds: int) -> bool:
-        """Only one sweep works on a registration at a time: take a short lease, or yield."""
-        field = RegistrationRecord.sweep_lease_until
+    @staticmethod
+    def _stamp_if(
+        registration_id: str, field: NumberAttribute, value: float, condition: Condition
+    ) -> bool:
+        """Set a timestamp only if `condition` holds (and the registration exists): the one
+        writer that wins a race gets True, every other False."""
         try:
             RegistrationRecord(registration_id).update(
-                actions=[field.set(now + seconds)],
-                condition=(field.does_not_exist() | (field < now))
-                & RegistrationRecord.registration_id.exists(),
+                actions=[field.set(value)],
+                condition=condition & RegistrationRecord.registration_id.exists(),
             )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def take_lease(self, registration_id: str, now: float, seconds: int) -> bool:
+        """Only one sweep works on a registration at a time: take a short lease, or yield."""
+        field = RegistrationRecord.sweep_lease_until
+        free = field.does_not_exist() | (field < now)
+        return self._stamp_if(registration_id, field, now + seconds, free)
 
     def claim_reminder(self, registration_id: str, now: float) -> bool:
         """The reminder is mailed once, however often its schedule fires."""
         field = RegistrationRecord.reminder_sent_at
-        try:
-            RegistrationRecord(registration_id).update(
-                actions=[field.set(now)],
-                condition=field.does_not_exist() & RegistrationRecord.registration_id.exists(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._stamp_if(registration_id, field, now, field.does_not_exist())
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         """At most one 'you are already registered' mail per interval, however many retries."""
         field = RegistrationRecord.duplicate_notice_at
-        try:
-            RegistrationRecord(registration_id).update(
-                actions=[field.set(now)],
-                condition=(field.does_not_exist() | (field < now - interval))
-                & RegistrationRecord.registration_id.exists(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        due = field.does_not_exist() | (field < now - interval)
+        return self._stamp_if(registration_id, field, now, due)
 
     def suppress(self, email: str, reason: str) -> None:
         """Never mail this address again (it bounced for good, or its owner complained)."""

@@ -13,26 +13,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_api
 import pytest
 import yaml
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+from wod.local.browser import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parents[3]
 SITE_BUILD = REPO / "site" / "build"
 ARTIFACTS = REPO / "test-artifacts" / "site"
-CHROMIUM = os.environ.get("WOD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 # Assertions wait up to 15 s (not 5): the shared 2-core machine can be busy with other suites.
 playwright_api.expect.set_options(timeout=15_000)
 
@@ -123,7 +112,7 @@ def site(local_stack: Any, extra_workshops: Path) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

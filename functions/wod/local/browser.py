@@ -1,11 +1,12 @@
-"""Debian's chromium driven by Playwright (which cannot download a browser here)."""
+"""How the tests and benchmarks start Debian's chromium with Playwright (which cannot download
+a browser here). Without the background-networking flags chromium keeps dialing out of this
+closed network."""
 
 from __future__ import annotations
 
 import os
 
 CHROMIUM = os.environ.get("WOD_CHROMIUM", "/usr/bin/chromium")
-# Without the background-networking flags chromium keeps dialing out of this closed network.
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
