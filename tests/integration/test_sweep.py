@@ -87,7 +87,9 @@ def test_a_lost_order_is_sent_by_the_sweep(
         "QueueUrl"
     ]
     later = services_at(
-        local_stack, datetime.now(UTC) + timedelta(minutes=2), backend_queues={"default": url}
+        local_stack,
+        datetime.now(UTC) + timedelta(minutes=2),
+        backend_queues={**local_stack.resources.queue_urls, "default": url},
     )
     report = later.sweeper.run()
     # Then the order is on the queue and the registration moves on
@@ -124,9 +126,8 @@ def test_an_order_that_cannot_be_sent_for_too_long_gives_the_seat_back(
     registration_id = response.json()["registration_id"]
     later = services_at(local_stack, datetime.now(UTC) + timedelta(minutes=15))
     # The queue is still missing for the sweep too.
-    broken = later.settings.model_copy(
-        update={"backend_queues": {"default": "http://127.0.0.1:1/nowhere.fifo"}}
-    )
+    queues = {**local_stack.resources.queue_urls, "default": "http://127.0.0.1:1/nowhere.fifo"}
+    broken = later.settings.model_copy(update={"backend_queues": queues})
     sweeper = build_services(
         broken, clock=lambda: datetime.now(UTC) + timedelta(minutes=15)
     ).sweeper
@@ -188,7 +189,10 @@ def test_two_sweeps_at_once_act_once(
     ]
     later = datetime.now(UTC) + timedelta(minutes=2)
     sweepers = [
-        services_at(local_stack, later, backend_queues={"default": url}).sweeper for _ in range(4)
+        services_at(
+            local_stack, later, backend_queues={**local_stack.resources.queue_urls, "default": url}
+        ).sweeper
+        for _ in range(4)
     ]
     with ThreadPoolExecutor(4) as pool:
         reports = list(pool.map(lambda s: s.run(), sweepers))

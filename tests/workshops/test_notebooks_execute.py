@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -67,7 +68,11 @@ def executions(
 
         return await asyncio.gather(*(one(nb) for nb in selected), return_exceptions=True)
 
-    return dict(zip(selected, asyncio.run(run_all()), strict=True))
+    # In a thread of its own: in a full run, Playwright's sync API (browser tests) may have left
+    # an event loop running in the main thread, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        results = thread.submit(asyncio.run, run_all()).result()
+    return dict(zip(selected, results, strict=True))
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from wod.domain import tokens
 from wod.domain.badges import earned
 from wod.domain.errors import (
     AlreadyEndedError,
+    ConfigurationError,
     DeliveryError,
     DuplicateRegistrationError,
     InvalidTransitionError,
@@ -147,7 +148,9 @@ class RegistrationService:
                 continue
             try:
                 self._do(step, registration, workshop)
-            except DeliveryError as exc:
+            except (DeliveryError, ConfigurationError) as exc:
+                # A misrouted backend is an operator's fix away: keep the to-do, like a failed
+                # delivery, so the sweep finishes it (or gives the seat back) once it is fixed.
                 logger.warning(
                     "follow-up failed; the sweep will retry",
                     registration_id=registration.registration_id,

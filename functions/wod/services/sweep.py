@@ -6,7 +6,7 @@ stack). Each registration is leased first, so two sweeps running at once act onc
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -51,7 +51,7 @@ class Sweeper:
                 if not store.take_lease(rid, now.timestamp(), LEASE_SECONDS):
                     report[rid] = "leased_elsewhere"
                     continue
-                report[rid] = self._sweep_one(registration)
+                report[rid] = self._guarded(self._sweep_one, registration)
         for registration in self._overdue(now):
             rid = registration.registration_id
             if rid in report:
@@ -59,8 +59,17 @@ class Sweeper:
             if not store.take_lease(rid, now.timestamp(), LEASE_SECONDS):
                 report[rid] = "leased_elsewhere"
                 continue
-            report[rid] = self._end_overdue(registration)
+            report[rid] = self._guarded(self._end_overdue, registration)
         return report
+
+    @staticmethod
+    def _guarded(step: Callable[[Registration], str], registration: Registration) -> str:
+        """One registration's trouble is logged and reported; the sweep goes on with the rest."""
+        try:
+            return step(registration)
+        except Exception:
+            logger.exception("sweep step failed", registration_id=registration.registration_id)
+            return "error"
 
     def _overdue(self, now: datetime) -> Iterator[Registration]:
         """Seats never ready in time, sessions past their end, and ends never confirmed."""
