@@ -1,6 +1,6 @@
 """Runs each Lambda handler in-process against the local stack (moto server), records every AWS
 call it makes, and compares them, as IAM (action, resource) pairs, with the grants that
-tests/unit/test_template_iam.py holds for the template's roles. A maintainer's check after
+infra/grants.yml holds for the template's roles. A maintainer's check after
 changing what a function calls (not run by CI):
 
     .venv/bin/python infra/trace_grants.py      # exit 1 if a call is not granted
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -23,21 +22,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # for tests.unit.test_template_iam
+import boto3
+import botocore.client
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
-import boto3  # noqa: E402
-import botocore.client  # noqa: E402
-from werkzeug.test import EnvironBuilder  # noqa: E402
-from werkzeug.wrappers import Request  # noqa: E402
+from wod.local.events import LocalContext, request_to_event
+from wod.local.stack import LocalStack, free_port
+from wod.settings import REPO_ROOT, get_settings
+from wod.templates import expected_grants
+from wod_contracts import signing
+from wod_contracts.branding import load_branding
+from wod_contracts.catalog import load_catalog
 
-from tests.unit.test_template_iam import EXPECTED_GRANTS  # noqa: E402
-from wod.local.events import LocalContext, request_to_event  # noqa: E402
-from wod.local.stack import LocalStack, free_port  # noqa: E402
-from wod.settings import get_settings  # noqa: E402
-from wod_contracts import signing  # noqa: E402
-from wod_contracts.branding import load_branding  # noqa: E402
-from wod_contracts.catalog import load_catalog  # noqa: E402
+EXPECTED_GRANTS = expected_grants()
 
 Call = tuple[str, str, dict[str, Any]]
 # Values of the two secrets in the local endpoint only.
@@ -332,4 +330,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

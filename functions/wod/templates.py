@@ -43,3 +43,15 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
         for name, resource in template["Resources"].items()
         if resource["Type"] == kind
     }
+
+
+GRANTS = REPO_ROOT / "infra" / "grants.yml"
+
+
+def expected_grants(path: Path = GRANTS) -> dict[str, dict[str, set[str]]]:
+    """What each function's role must grant, by resource (infra/grants.yml)."""
+    data: dict[str, dict[str, list[str]]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        function: {resource: set(actions) for resource, actions in grants.items()}
+        for function, grants in data.items()
+    }

@@ -141,7 +141,7 @@ def test_the_whole_journey_in_a_browser(journey: Journey, page: Page) -> None:
     expect(heading.first).to_be_visible(timeout=60_000)
     shot(page, "05-readmefirst")
     registration_id = _registration_of(journey, EMAIL)
-    registration = journey.services.registrations.registrations.get(registration_id)
+    registration = journey.services.store.get(registration_id)
     # 5. The reminder (controlled clock)
     journey.clock.now = registration.reminder_at + timedelta(seconds=1)
     journey.runner.run_due()

@@ -16,7 +16,6 @@ from tests.support.seats import audit
 from wod.domain.states import State
 from wod.local import backend
 from wod.local.stack import LocalStack
-from wod.services.lifecycle import Lifecycle
 
 pytestmark = pytest.mark.slow
 
@@ -52,13 +51,13 @@ def test_a_whole_session_reminder_expiry_cleanup_thanks(journey: Journey) -> Non
     assert "Journey 101" in welcome["subject"] and "ends at" in welcome["text"]
     username, password, _ = credentials(journey.mail(email, "credentials"))
     journey.wait_state(registration_id, State.READY)
-    registration = journey.services.registrations.registrations.get(registration_id)
+    registration = journey.services.store.get(registration_id)
     student = registration.student
 
     # Reminder, fired twice: one mail, without the password
     journey.clock.now = registration.reminder_at + timedelta(seconds=1)
     journey.runner.run_due()
-    Lifecycle(journey.services.registrations).remind(registration_id)
+    journey.services.lifecycle.remind(registration_id)
     reminder = journey.mail(email, "reminder")
     assert "ends in 60 minutes" in reminder["subject"]
     assert password not in reminder["text"] + reminder["html"]
@@ -66,7 +65,7 @@ def test_a_whole_session_reminder_expiry_cleanup_thanks(journey: Journey) -> Non
     # Expiry, fired twice: one CLEANUP, the seat wiped and freed, one thanks mail
     journey.clock.now = registration.ends_at + timedelta(seconds=1)
     journey.runner.run_due()
-    Lifecycle(journey.services.registrations).expire(registration_id)
+    journey.services.lifecycle.expire(registration_id)
     thanks = journey.mail(email, "thanks")
     journey.wait_state(registration_id, State.ENDED)
     assert "survey" in thanks["text"].lower() and "/badge/?id=" in thanks["text"]
@@ -86,7 +85,7 @@ def test_an_expiry_racing_the_create_ends_cleanly(journey: Journey) -> None:
     email = "race@journey.example"
     registration_id = journey.register(email)
     # The session expires while the agent is still deploying
-    Lifecycle(journey.services.registrations).expire(registration_id)
+    journey.services.lifecycle.expire(registration_id)
     journey.wait_state(registration_id, State.ENDED)
     assert "credentials" not in journey.kinds(email)
     assert audit(WORKSHOP).violations() == []

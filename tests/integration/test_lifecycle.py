@@ -17,13 +17,12 @@ from tests.support.agent_calls import callback_for, post_callback
 from tests.support.clock import Clock
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
-from wod.adapters.schedules import ScheduleKind
 from wod.domain import tokens
 from wod.domain.registrations import Registration
+from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
 from wod.local.scheduler import SchedulerRunner
 from wod.local.stack import LocalStack
-from wod.services.lifecycle import Lifecycle
 from wod.services.wiring import Services, build_services
 from wod_contracts.orders import Order, OrderVerb
 
@@ -54,7 +53,7 @@ class World:
         return order.order
 
     def stored(self, registration_id: str) -> Registration:
-        return self.services.registrations.registrations.get(registration_id)
+        return self.services.store.get(registration_id)
 
     def callback(self, order: Order, **kwargs: object) -> requests.Response:
         return post_callback(self.stack.api_url, callback_for(order, **kwargs).to_wire().encode())
@@ -78,9 +77,7 @@ def workshops(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory)
 def world(local_stack: LocalStack, order_log: OrderLog, workshops: None) -> World:
     clock = Clock(datetime.now(UTC))
     services = build_services(local_stack.settings(), clock=clock)
-    runner = SchedulerRunner(
-        Lifecycle(services.registrations), services.settings.scheduler_group, clock
-    )
+    runner = SchedulerRunner(services.lifecycle, services.settings.scheduler_group, clock)
     return World(local_stack, order_log, clock, services, runner)
 
 
@@ -151,7 +148,7 @@ def test_schedules_firing_twice_give_one_mail_and_one_order(world: World) -> Non
     email = "twice@life.example"
     create = world.register("life-clean", email)
     world.callback(create)
-    lifecycle = Lifecycle(world.services.registrations)
+    lifecycle = world.services.lifecycle
     rid = create.registration_id
     outcomes = [lifecycle.fire(ScheduleKind.REMINDER, rid) for _ in range(2)]
     assert outcomes == ["reminded", "already_sent"]
@@ -166,7 +163,7 @@ def test_an_expiry_racing_a_late_create_callback_ends_cleanly(world: World) -> N
     email = "race@life.example"
     create = world.register("life-clean", email)
     # The session expires before the backend reported the CREATE
-    Lifecycle(world.services.registrations).fire(ScheduleKind.EXPIRY, create.registration_id)
+    world.services.lifecycle.fire(ScheduleKind.EXPIRY, create.registration_id)
     cleanup = world.last_order(create.registration_id)
     # The late CREATE callback is refused: no credentials after the end
     late = world.callback(create, password="Too-Late-Pass-1")
@@ -206,7 +203,7 @@ def test_a_stuck_deployment_gets_an_apology_a_cleanup_and_its_seat_back(world: W
 def test_an_unconfirmed_end_order_is_sent_again(world: World) -> None:
     create = world.register("life-clean", "resend@life.example")
     world.callback(create)
-    Lifecycle(world.services.registrations).fire(ScheduleKind.EXPIRY, create.registration_id)
+    world.services.lifecycle.fire(ScheduleKind.EXPIRY, create.registration_id)
     cleanup = world.last_order(create.registration_id)
     world.clock.now += timedelta(minutes=11)
     assert world.services.sweeper.run()[create.registration_id] == "end_order_resent"
@@ -220,7 +217,7 @@ def test_a_lost_expiry_is_caught_by_the_sweep(world: World) -> None:
     world.callback(create)
     registration = world.stored(create.registration_id)
     for kind in ScheduleKind:  # the schedules are lost
-        world.services.registrations.schedules.delete(create.registration_id, kind)
+        world.services.adapters.schedules.delete(create.registration_id, kind)
     world.clock.now = registration.ends_at + timedelta(minutes=3)
     assert world.services.sweeper.run()[create.registration_id] == "expired"
     assert world.last_order(create.registration_id).verb is OrderVerb.CLEANUP

@@ -80,7 +80,7 @@ def test_a_lost_order_is_sent_by_the_sweep(
     assert response.status_code == 202 and response.json()["status"] == "pending"
     registration_id = response.json()["registration_id"]
     services = services_at(local_stack, datetime.now(UTC))
-    stored = services.registrations.registrations.get(registration_id)
+    stored = services.store.get(registration_id)
     assert stored.follow_ups == {FollowUp.CREATE_ORDER}
     # When the queue exists again and the sweep runs after the grace period
     url = boto3.client("sqs").create_queue(QueueName=queue_name, Attributes={"FifoQueue": "true"})[
@@ -97,7 +97,7 @@ def test_a_lost_order_is_sent_by_the_sweep(
     log = OrderLog({"late": url})
     (order,) = log.for_registration(registration_id)
     assert order.order.order_id == stored.order_id
-    after = later.registrations.registrations.get(registration_id)
+    after = later.store.get(registration_id)
     assert after.state is State.DEPLOYING and not after.follow_ups
     # And a second sweep has nothing left to do for it
     assert registration_id not in later.sweeper.run()
@@ -114,7 +114,7 @@ def test_a_sweep_within_the_grace_period_leaves_fresh_registrations_alone(
     registration_id = response.json()["registration_id"]
     now = services_at(local_stack, datetime.now(UTC))
     assert registration_id not in now.sweeper.run()
-    assert now.registrations.registrations.get(registration_id).state is State.PENDING
+    assert now.store.get(registration_id).state is State.PENDING
 
 
 def test_an_order_that_cannot_be_sent_for_too_long_gives_the_seat_back(
@@ -132,7 +132,7 @@ def test_an_order_that_cannot_be_sent_for_too_long_gives_the_seat_back(
         broken, clock=lambda: datetime.now(UTC) + timedelta(minutes=15)
     ).sweeper
     assert sweeper.run()[registration_id] == "cancelled"
-    assert later.registrations.registrations.get(registration_id).state is State.CANCELLED
+    assert later.store.get(registration_id).state is State.CANCELLED
     assert registration_id not in audit(workshop).holders and audit(workshop).violations() == []
     kinds = [m["kind"] for m in local_stack.inbox(to=email)]
     assert kinds == ["welcome", "apology"]
@@ -172,7 +172,7 @@ def test_a_lost_welcome_mail_is_sent_by_the_sweep(
     assert welcome["kind"] == "welcome" and registration_id in welcome["text"]
     later.sweeper.run()
     assert len(local_stack.inbox(to=email)) == 1
-    registration = later.registrations.registrations.get(registration_id)
+    registration = later.store.get(registration_id)
     assert registration.state is State.DEPLOYING and not registration.follow_ups
 
 

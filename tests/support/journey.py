@@ -24,7 +24,6 @@ from wod.domain.states import State
 from wod.local import backend, provision
 from wod.local.scheduler import SchedulerRunner
 from wod.local.stack import LocalStack, free_port
-from wod.services.lifecycle import Lifecycle
 from wod.services.wiring import Services, build_services
 
 BACKEND = "e2e"
@@ -72,7 +71,7 @@ class Journey:
         return [m["kind"] for m in self.stack.inbox(to=email)]
 
     def state(self, registration_id: str) -> State:
-        return self.services.registrations.registrations.get(registration_id).state
+        return self.services.store.get(registration_id).state
 
     def wait_state(self, registration_id: str, state: State, timeout: float = SLOW) -> None:
         deadline = time.monotonic() + timeout
@@ -148,9 +147,7 @@ def running_journey(
     backend.start_agent(local_stack, config, name="e2e-agent")
     clock = Clock(datetime.now(UTC))
     services = build_services(local_stack.settings(), clock=clock)
-    runner = SchedulerRunner(
-        Lifecycle(services.registrations), services.settings.scheduler_group, clock
-    )
+    runner = SchedulerRunner(services.lifecycle, services.settings.scheduler_group, clock)
     try:
         yield Journey(local_stack, base + "api/", hub, clock, services, runner, config)
     finally:

@@ -14,66 +14,14 @@ from typing import Any
 import pytest
 
 from wod.settings import REPO_ROOT
-from wod.templates import load_template, resources_of_type
+from wod.templates import expected_grants, load_template, resources_of_type
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 
-SCHEDULES = "schedule/${ScheduleGroup}/wod-*"
-SES_IDENTITY = "identity/${SenderIdentity}"
-SES_CONFIGURATION_SET = "configuration-set/${MailConfigurationSet}"
-PASS_SCHEDULER_ROLE = {"SchedulerRole": {"iam:PassRole"}}
-# SES v2 SendEmail with Raw content (adapters/mailer.py) is authorized as ses:SendRawEmail.
-SEND_MAIL = {"ses:SendRawEmail", "ses:SendEmail"}
-
-# What each function's code calls (functions/wod/adapters, per handler), on exactly which
-# resource. A new AWS call needs a line here, which is the point: widening is a reviewed change.
-EXPECTED_GRANTS: dict[str, dict[str, set[str]]] = {
-    "ApiFunction": {
-        "ApiLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
-        "WorkshopsTable": {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
-        "RegistrationsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-        "GuardsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
-        "DefaultBackendQueue": {"sqs:SendMessage"},
-        SES_IDENTITY: SEND_MAIL,
-        SES_CONFIGURATION_SET: SEND_MAIL,
-        SCHEDULES: {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
-        **PASS_SCHEDULER_ROLE,
-        "CallbackSecret": {"secretsmanager:GetSecretValue"},
-        "TokenKeySecret": {"secretsmanager:GetSecretValue"},
-    },
-    "SweepFunction": {
-        "SweepLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
-        "WorkshopsTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-        "RegistrationsTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-        "${RegistrationsTable.Arn}/index/by-state": {"dynamodb:Query"},
-        "GuardsTable": {"dynamodb:GetItem", "dynamodb:DeleteItem"},
-        "DefaultBackendQueue": {"sqs:SendMessage"},
-        SES_IDENTITY: SEND_MAIL,
-        SES_CONFIGURATION_SET: SEND_MAIL,
-        SCHEDULES: {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"},
-        **PASS_SCHEDULER_ROLE,
-        "TokenKeySecret": {"secretsmanager:GetSecretValue"},
-    },
-    "LifecycleFunction": {
-        "LifecycleLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
-        "WorkshopsTable": {"dynamodb:GetItem"},
-        "RegistrationsTable": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-        "GuardsTable": {"dynamodb:GetItem"},
-        "DefaultBackendQueue": {"sqs:SendMessage"},
-        SES_IDENTITY: SEND_MAIL,
-        SES_CONFIGURATION_SET: SEND_MAIL,
-        SCHEDULES: {"scheduler:CreateSchedule"},
-        **PASS_SCHEDULER_ROLE,
-        "TokenKeySecret": {"secretsmanager:GetSecretValue"},
-    },
-    "MailEventsFunction": {
-        "MailEventsLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
-        "GuardsTable": {"dynamodb:PutItem"},
-        "TokenKeySecret": {"secretsmanager:GetSecretValue"},
-    },
-}
+# What each function's code calls, on exactly which resource (infra/grants.yml).
+EXPECTED_GRANTS = expected_grants()
 AGENT_ACTIONS = {
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",

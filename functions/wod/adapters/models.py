@@ -83,17 +83,16 @@ class RegistrationRecord(Model):
 
 
 class GuardRecord(Model):
-    """Uniqueness guards: one active registration per email and workshop, one use per signature."""
+    """Uniqueness guards: one active registration per email and workshop, one use per signature,
+    and the addresses never to mail again."""
 
     class Meta:
         table_name = "wod-guards"
 
     guard_id = UnicodeAttribute(hash_key=True)
-    registration_id = UnicodeAttribute(null=True)
+    registration_id = UnicodeAttribute(null=True)  # an email guard: who holds the seat
+    reason = UnicodeAttribute(null=True)  # a suppression: the SES event that caused it
     expires_at = TTLAttribute(null=True)
-
-
-ALL_MODELS: tuple[type[Model], ...] = (WorkshopRecord, RegistrationRecord, GuardRecord)
 
 
 def bind_tables(settings: Settings) -> None:

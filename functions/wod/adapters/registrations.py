@@ -4,14 +4,14 @@ write. Called by the services; nothing above this module sees a PynamoDB or boto
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute
 from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -22,12 +22,12 @@ from wod.domain.errors import (
     SeatTakenError,
 )
 from wod.domain.registrations import EndReason, FollowUp, Registration
-from wod.domain.states import State, check_transition
+from wod.domain.states import State
+from wod.domain.transitions import Transition
 from wod_contracts.orders import OrderVerb
 
+from .conditions import CONDITION_FAILED_REASON, condition_failed
 from .models import GuardRecord, RegistrationRecord, WorkshopRecord
-
-CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 def email_guard_id(workshop_id: str, email: str) -> str:
@@ -78,13 +78,39 @@ def to_record(registration: Registration) -> RegistrationRecord:
     )
 
 
-def _state_in(states: Collection[State]) -> Condition:
-    values = [state.value for state in states]
-    return RegistrationRecord.state.is_in(*values)
+def _condition_of(change: Transition) -> Condition:
+    """What the stored registration must still be for the change to apply."""
+    condition = RegistrationRecord.state.is_in(*(state.value for state in change.sources))
+    if change.expect_order_id is not None:
+        condition &= RegistrationRecord.order_id == change.expect_order_id
+    return condition
+
+
+def _actions_of(change: Transition, now: datetime) -> list[Any]:
+    actions: list[Any] = [
+        RegistrationRecord.state.set(change.to.value),
+        RegistrationRecord.updated_at.set(now),
+    ]
+    if change.new_order is not None:
+        actions += [
+            RegistrationRecord.order_id.set(change.new_order.order_id),
+            RegistrationRecord.order_verb.set(change.new_order.verb.value),
+        ]
+    if change.error is not None:
+        actions.append(RegistrationRecord.error.set(change.error))
+    if change.add_follow_ups:
+        actions.append(
+            RegistrationRecord.follow_ups.add({step.value for step in change.add_follow_ups})
+        )
+    if change.end_reason is not None:
+        actions.append(RegistrationRecord.end_reason.set(change.end_reason.value))
+    return actions
 
 
 class RegistrationStore:
-    """Intent-named writes on the registrations, guards and workshop pool tables."""
+    """Intent-named writes on the registrations, the email guards and the workshop pools.
+
+    Implements the SeatClaims, Ledger, Backlog and Stamps ports."""
 
     def __init__(self, connection: Connection | None = None) -> None:
         self._connection = connection or Connection()
@@ -122,7 +148,7 @@ class RegistrationStore:
         except TransactWriteError as exc:
             # Which condition failed is told by the item it failed on (its key attribute).
             for reason in exc.cancellation_reasons:
-                if reason is None or reason.code != CONDITION_FAILED:
+                if reason is None or reason.code != CONDITION_FAILED_REASON:
                     continue
                 item = reason.raw_item or {}
                 if "guard_id" in item:
@@ -140,7 +166,7 @@ class RegistrationStore:
         except DoesNotExist as exc:
             raise RegistrationNotFoundError(registration_id) from exc
 
-    def active_for(self, workshop_id: str, email: str) -> str | None:
+    def holder(self, workshop_id: str, email: str) -> str | None:
         """The registration holding this participant's seat in the workshop, if any."""
         try:
             guard = GuardRecord.get(email_guard_id(workshop_id, email), consistent_read=True)
@@ -157,83 +183,30 @@ class RegistrationStore:
 
     # -- transitions ---------------------------------------------------------------------------
 
-    def transition(
-        self,
-        registration: Registration,
-        to: State,
-        now: datetime,
-        *,
-        from_: Collection[State] | None = None,
-        order_id: str | None = None,
-        order_verb: OrderVerb | None = None,
-        error: str | None = None,
-        expect_order_id: str | None = None,
-        add_follow_ups: Collection[FollowUp] = (),
-        end_reason: EndReason | None = None,
-    ) -> Registration:
-        """Move to `to` only if the stored state is still one it may come from (and, if given,
-        the stored order is still `expect_order_id`). Raises InvalidTransitionError otherwise."""
-        sources = set(from_ or {registration.state})
-        for source in sources:
-            check_transition(source, to)
-        condition = _state_in(sources)
-        if expect_order_id is not None:
-            condition &= RegistrationRecord.order_id == expect_order_id
-        actions: list[Any] = [
-            RegistrationRecord.state.set(to.value),
-            RegistrationRecord.updated_at.set(now),
-        ]
-        if order_id is not None and order_verb is not None:
-            actions += [
-                RegistrationRecord.order_id.set(order_id),
-                RegistrationRecord.order_verb.set(order_verb.value),
-            ]
-        if error is not None:
-            actions.append(RegistrationRecord.error.set(error[:2000]))
-        if add_follow_ups:
-            actions.append(RegistrationRecord.follow_ups.add({s.value for s in add_follow_ups}))
-        if end_reason is not None:
-            actions.append(RegistrationRecord.end_reason.set(end_reason.value))
+    def apply(self, registration: Registration, change: Transition, now: datetime) -> Registration:
+        """One conditional write; a change to a final state is one transaction with the pool
+        (the student goes back) and the email guard (dropped)."""
+        if change.releases_seat:
+            self._release(registration, change, now)
+            return registration.with_state(change.to)
         record = RegistrationRecord(registration.registration_id)
         try:
-            record.update(actions=actions, condition=condition)
+            record.update(actions=_actions_of(change, now), condition=_condition_of(change))
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise InvalidTransitionError(
-                    f"{registration.registration_id}: not in {sorted(sources)} any more"
+                    f"{registration.registration_id}: not in {sorted(change.sources)} any more"
                 ) from exc
             raise
         return to_domain(record)
 
-    def release_seat(
-        self,
-        registration: Registration,
-        to: State,
-        now: datetime,
-        *,
-        from_: Collection[State],
-        error: str | None = None,
-        expect_order_id: str | None = None,
-    ) -> None:
-        """In one transaction: move to a final state, give the student back to the pool and
-        drop the email guard. Raises InvalidTransitionError if another writer came first."""
-        for source in from_:
-            check_transition(source, to)
-        condition = _state_in(from_)
-        if expect_order_id is not None:
-            condition &= RegistrationRecord.order_id == expect_order_id
-        actions: list[Any] = [
-            RegistrationRecord.state.set(to.value),
-            RegistrationRecord.updated_at.set(now),
-        ]
-        if error is not None:
-            actions.append(RegistrationRecord.error.set(error[:2000]))
+    def _release(self, registration: Registration, change: Transition, now: datetime) -> None:
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 transaction.update(
                     RegistrationRecord(registration.registration_id),
-                    actions=actions,
-                    condition=condition,
+                    actions=_actions_of(change, now),
+                    condition=_condition_of(change),
                 )
                 transaction.update(
                     WorkshopRecord(registration.workshop_id),
@@ -249,7 +222,7 @@ class RegistrationStore:
                 )
         except TransactWriteError as exc:
             reasons = [getattr(reason, "code", None) for reason in exc.cancellation_reasons]
-            if reasons and reasons[0] == CONDITION_FAILED:
+            if reasons and reasons[0] == CONDITION_FAILED_REASON:
                 raise InvalidTransitionError(
                     f"{registration.registration_id}: released by another writer"
                 ) from exc
@@ -271,7 +244,7 @@ class RegistrationStore:
                 condition=RegistrationRecord.state == registration.state.value,
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise InvalidTransitionError(registration.registration_id) from exc
             raise
 
@@ -287,7 +260,7 @@ class RegistrationStore:
                 condition=condition & RegistrationRecord.registration_id.exists(),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -308,26 +281,3 @@ class RegistrationStore:
         field = RegistrationRecord.duplicate_notice_at
         due = field.does_not_exist() | (field < now - interval)
         return self._stamp_if(registration_id, field, now, due)
-
-    def suppress(self, email: str, reason: str) -> None:
-        """Never mail this address again (it bounced for good, or its owner complained)."""
-        GuardRecord(f"suppressed#{email.lower()}", registration_id=reason).save()
-
-    def is_suppressed(self, email: str) -> bool:
-        try:
-            GuardRecord.get(f"suppressed#{email.lower()}")
-        except DoesNotExist:
-            return False
-        return True
-
-    def use_once(self, guard_id: str, expires_at: datetime) -> bool:
-        """Record a one-time value (e.g. a callback signature); False if it was seen before."""
-        try:
-            GuardRecord(guard_id, expires_at=expires_at).save(
-                condition=GuardRecord.guard_id.does_not_exist()
-            )
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wod.domain.errors import DeliveryError
+from wod.domain.schedules import ScheduleKind
 
 from . import clients
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
-
-
-class ScheduleKind(StrEnum):
-    REMINDER = "reminder"
-    EXPIRY = "expiry"
 
 
 def schedule_name(registration_id: str, kind: ScheduleKind) -> str:

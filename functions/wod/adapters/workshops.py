@@ -6,7 +6,6 @@ Read by the API; written by the seeding step (`wod.seed`) at deploy time and by 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -14,24 +13,11 @@ from pynamodb.expressions.condition import Condition
 
 from wod.domain.errors import WorkshopNotFoundError
 from wod.domain.states import HOLDS_SEAT
+from wod.domain.workshops import WorkshopSeats
 from wod_contracts.workshop import Visibility, Workshop
 
+from .conditions import condition_failed
 from .models import RegistrationRecord, WorkshopRecord
-
-
-@dataclass(frozen=True)
-class WorkshopSeats:
-    workshop: Workshop
-    free_students: frozenset[int]
-    badge_svg: str | None = None
-
-    @property
-    def seats_total(self) -> int:
-        return self.workshop.capacity
-
-    @property
-    def seats_available(self) -> int:
-        return len(self.free_students)
 
 
 def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
@@ -43,6 +29,8 @@ def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
 
 
 class WorkshopStore:
+    """Implements the Catalog port; `seed` is the deploy step's."""
+
     def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats:
         """One workshop (active or not, public or private); WorkshopNotFoundError if unknown."""
         try:
@@ -94,7 +82,7 @@ class WorkshopStore:
         try:
             record.save(condition=condition)
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True

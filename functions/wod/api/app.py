@@ -24,7 +24,3 @@ def create_app(allowed_origin: str = "*") -> APIGatewayHttpResolver:
     # The document is at /api/openapi.json; the UI at /api/docs (assets served by the API).
     app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)
     return app
-
-
-def openapi_json(app: APIGatewayHttpResolver) -> str:
-    return app.get_openapi_json_schema(title=TITLE, version=VERSION)

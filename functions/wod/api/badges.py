@@ -28,7 +28,7 @@ def get_badge(
     token: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Badge:
     services: Services = router.context["services"]
-    registration, workshop = services.registrations.badge(registration_id, token)
+    registration, workshop = services.participants.badge(registration_id, token)
     return Badge(
         first_name=registration.first_name,
         workshop_id=workshop.id,

@@ -38,7 +38,7 @@ def _services() -> Services:
     },
 )
 def register(request: RegistrationRequest) -> Response[RegistrationAccepted]:
-    outcome = _services().registrations.register(request)
+    outcome = _services().registrar.register(request)
     metrics.add_metric(
         name="DuplicateRegistration" if outcome.duplicate else "Registration",
         unit=MetricUnit.Count,
@@ -53,12 +53,12 @@ def register(request: RegistrationRequest) -> Response[RegistrationAccepted]:
 
 @router.get("/<registration_id>", summary="The participant's status (token from their mails)")
 def get_status(registration_id: RegistrationId, token: Token = None) -> RegistrationStatus:
-    return RegistrationStatus.of(_services().registrations.status(registration_id, token))
+    return RegistrationStatus.of(_services().participants.status(registration_id, token))
 
 
 @router.delete("/<registration_id>", summary="End the session early: the seat is wiped and freed")
 def end_early(registration_id: RegistrationId, token: Token = None) -> Response[dict[str, str]]:
-    registration = _services().registrations.end_early(registration_id, token)
+    registration = _services().participants.end_early(registration_id, token)
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from wod.adapters.workshops import WorkshopSeats
-from wod.services.registrations import Outcome, StatusView
+from wod.domain.workshops import WorkshopSeats
+from wod.services.participants import StatusView
+from wod.services.registrations import Outcome
 from wod_contracts.workshop import NotebookEntry, Presenter
 
 

@@ -9,8 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from wod.adapters.schedules import ScheduleKind
-from wod.services.lifecycle import Lifecycle
+from wod.domain.schedules import ScheduleKind
 from wod.services.wiring import get_services
 
 logger = Logger(service="wod-lifecycle")
@@ -31,7 +30,7 @@ class ScheduleInput(BaseModel):
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     fired = ScheduleInput.model_validate(event)
-    outcome = Lifecycle(get_services().registrations).fire(fired.kind, fired.registration_id)
-    metrics.add_metric(name=f"Schedule_{outcome}", unit=MetricUnit.Count, value=1)
-    logger.info("schedule fired", kind=fired.kind.value, outcome=outcome)
-    return {"registration_id": fired.registration_id, "outcome": outcome}
+    outcome = get_services().lifecycle.fire(fired.kind, fired.registration_id)
+    metrics.add_metric(name=f"Schedule_{outcome.value}", unit=MetricUnit.Count, value=1)
+    logger.info("schedule fired", kind=fired.kind.value, outcome=outcome.value)
+    return {"registration_id": fired.registration_id, "outcome": outcome.value}

@@ -11,7 +11,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from wod.domain.mail_events import addresses_to_suppress
 from wod.services.wiring import get_services
 
 logger = Logger(service="wod-mail-events")
@@ -24,13 +23,8 @@ metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-mail-events")
 @tracer.capture_lambda_handler
 @event_source(data_class=SNSEvent)
 def handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
-    store = get_services().registrations.registrations
-    suppressed: list[str] = []
-    for record in event.records:
-        message = json.loads(record.sns.message)
-        for address in addresses_to_suppress(message):
-            store.suppress(address, message.get("eventType") or message.get("notificationType", ""))
-            suppressed.append(address)
-    metrics.add_metric(name="AddressSuppressed", unit=MetricUnit.Count, value=len(suppressed))
-    logger.info("mail events", suppressed=len(suppressed))  # addresses are personal: not logged
-    return {"suppressed": len(suppressed)}
+    mail_events = get_services().mail_events
+    suppressed = sum(mail_events.handle(json.loads(record.sns.message)) for record in event.records)
+    metrics.add_metric(name="AddressSuppressed", unit=MetricUnit.Count, value=suppressed)
+    logger.info("mail events", suppressed=suppressed)  # addresses are personal: not logged
+    return {"suppressed": suppressed}

@@ -25,7 +25,6 @@ from wod.local import backend
 from wod.local.scheduler import SchedulerRunner
 from wod.local.stack import LocalStack
 from wod.seed import catalog_roots
-from wod.services.lifecycle import Lifecycle
 from wod.services.sweep import tally
 from wod.services.wiring import build_services, utc_now
 from wod.settings import REPO_ROOT
@@ -73,9 +72,7 @@ def every(seconds: float, job: Callable[[], object], name: str, stop: threading.
 
 def start_periodic_jobs(stack: LocalStack, sweep_every: float, stop: threading.Event) -> None:
     services = build_services(stack.settings())
-    runner = SchedulerRunner(
-        Lifecycle(services.registrations), services.settings.scheduler_group, utc_now
-    )
+    runner = SchedulerRunner(services.lifecycle, services.settings.scheduler_group, utc_now)
     jobs: list[tuple[float, Callable[[], object], str]] = [
         (sweep_every, lambda: tally(services.sweeper.run()), "sweep"),
         (2.0, runner.run_due, "schedules fired"),

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from wod.adapters import clients
-from wod.adapters.schedules import ScheduleKind
-from wod.services.lifecycle import Lifecycle
+from wod.domain.schedules import ScheduleKind
+from wod.services.lifecycle import Fired, Lifecycle
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -42,10 +42,10 @@ class SchedulerRunner:
     def client(self) -> EventBridgeSchedulerClient:
         return self._client or clients.scheduler()
 
-    def run_due(self) -> list[tuple[str, str]]:
+    def run_due(self) -> list[tuple[str, Fired]]:
         """Fire every schedule due by the clock's now; returns (schedule name, outcome)."""
         now = self.clock()
-        fired: list[tuple[str, str]] = []
+        fired: list[tuple[str, Fired]] = []
         paginator = self.client.get_paginator("list_schedules")
         names = [
             summary["Name"]

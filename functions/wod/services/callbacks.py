@@ -12,10 +12,8 @@ from datetime import timedelta
 
 from aws_lambda_powertools import Logger
 
-from wod.adapters.schedules import ScheduleKind
 from wod.domain import tokens
 from wod.domain.errors import (
-    DeliveryError,
     ForbiddenCallbackError,
     InvalidTransitionError,
     OrderNotCurrentError,
@@ -24,12 +22,16 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
+from wod.domain.transitions import to_ended, to_failed, to_ready
 from wod.mail.render import MailKind
 from wod_contracts import signing
 from wod_contracts.callbacks import AgentCallback, Outcome
 from wod_contracts.orders import OrderVerb
 
-from .registrations import RegistrationService
+from .links import Hubs
+from .notifications import Notifier
+from .ports import Catalog, Clock, Ledger, OneTimeGuards
+from .sessions import Sessions
 
 logger = Logger(child=True)
 
@@ -37,9 +39,28 @@ REPLAY_WINDOW = timedelta(seconds=2 * signing.TOLERANCE_SECONDS)
 
 
 class CallbackService:
-    def __init__(self, service: RegistrationService, secret: Callable[[], bytes]) -> None:
-        self.service = service
+    def __init__(
+        self,
+        *,
+        secret: Callable[[], bytes],
+        guards: OneTimeGuards,
+        ledger: Ledger,
+        catalog: Catalog,
+        notifier: Notifier,
+        sessions: Sessions,
+        hubs: Hubs,
+        token_key: bytes,
+        clock: Clock,
+    ) -> None:
         self._secret = secret
+        self._guards = guards
+        self._ledger = ledger
+        self._catalog = catalog
+        self._notifier = notifier
+        self._sessions = sessions
+        self._hubs = hubs
+        self._token_key = token_key
+        self._clock = clock
 
     def handle(self, headers: Mapping[str, str], body: bytes) -> Registration:
         callback = self._authenticate(headers, body)
@@ -60,22 +81,22 @@ class CallbackService:
     # -- authentication ------------------------------------------------------------------------
 
     def _authenticate(self, headers: Mapping[str, str], body: bytes) -> AgentCallback:
-        now = self.service.clock()
+        now = self._clock()
         try:
             signature = signing.verify(self._secret(), headers, body, now.timestamp())
         except signing.SignatureError as exc:
             raise UnauthorizedCallbackError(str(exc)) from exc
-        if not self.service.registrations.use_once(f"signature#{signature}", now + REPLAY_WINDOW):
+        if not self._guards.use_once(f"signature#{signature}", now + REPLAY_WINDOW):
             raise UnauthorizedCallbackError("replayed request")
         # A signed but malformed body raises ValidationError: a 422 naming the fields.
         return AgentCallback.model_validate_json(body)
 
     def _authorize(self, callback: AgentCallback) -> Registration:
-        expected = tokens.callback_token(self.service.token_key, callback.order_id)
+        expected = tokens.callback_token(self._token_key, callback.order_id)
         if not tokens.matches(expected, callback.callback_token):
             raise ForbiddenCallbackError(callback.order_id)
         try:
-            registration = self.service.registrations.get(callback.registration_id)
+            registration = self._ledger.get(callback.registration_id)
         except RegistrationNotFoundError as exc:
             raise ForbiddenCallbackError(callback.registration_id) from exc
         if (
@@ -88,81 +109,48 @@ class CallbackService:
     # -- outcomes ------------------------------------------------------------------------------
 
     def _created(self, registration: Registration, callback: AgentCallback) -> Registration:
-        service = self.service
         try:
-            ready = service.registrations.transition(
-                registration,
-                State.READY,
-                service.clock(),
-                from_={State.PENDING, State.DEPLOYING},
-                expect_order_id=callback.order_id,
-                add_follow_ups=(FollowUp.CREDENTIALS_MAIL,),
-            )
+            ready = self._ledger.apply(registration, to_ready(callback.order_id), self._clock())
         except InvalidTransitionError:
-            ready = service.registrations.get(registration.registration_id)
+            ready = self._ledger.get(registration.registration_id)
             # A retried callback whose mail failed the first time may mail now; nothing else.
             retry = ready.state is State.READY and FollowUp.CREDENTIALS_MAIL in ready.follow_ups
             if not retry or ready.order_id != callback.order_id:
                 raise OrderNotCurrentError(callback.order_id) from None
         assert callback.password is not None  # the contract guarantees it for CREATE success
-        workshop = service.workshops.get(ready.workshop_id).workshop
-        hub = service.hubs.get(ready.backend)
-        if hub is None:
+        workshop = self._catalog.get(ready.workshop_id).workshop
+        if not self._hubs.knows(ready.backend):
             logger.error("backend has no hub URL", backend=ready.backend)
-        service.notifier.send(
+        self._notifier.send(
             MailKind.CREDENTIALS,
             ready,
             workshop,
             username=ready.username,
             password=callback.password.get_secret_value(),
-            start_url=service.notifier.links.start(hub or ""),
+            start_url=self._hubs.start(ready.backend),
         )  # DeliveryError -> 503: the agent retries with the same password
-        service.registrations.follow_up_done(ready.registration_id, FollowUp.CREDENTIALS_MAIL)
+        self._ledger.follow_up_done(ready.registration_id, FollowUp.CREDENTIALS_MAIL)
         logger.info("seat ready", registration_id=ready.registration_id)
         return ready
 
     def _create_failed(self, registration: Registration, callback: AgentCallback) -> Registration:
-        service = self.service
-        now = service.clock()
+        error = callback.error or "the backend reported a failure"
         try:
-            service.registrations.release_seat(
-                registration,
-                State.FAILED,
-                now,
-                from_={State.PENDING, State.DEPLOYING},
-                error=callback.error or "the backend reported a failure",
-                expect_order_id=callback.order_id,
+            failed = self._ledger.apply(
+                registration, to_failed(callback.order_id, error), self._clock()
             )
         except InvalidTransitionError:
             raise OrderNotCurrentError(callback.order_id) from None
-        self._unschedule(registration.registration_id)
-        workshop = service.workshops.get(registration.workshop_id).workshop
-        try:
-            service.notifier.send(MailKind.APOLOGY, registration, workshop)
-        except DeliveryError:
-            logger.warning("apology not sent", registration_id=registration.registration_id)
-        return registration.with_state(State.FAILED)
+        self._sessions.unschedule(registration.registration_id)
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
+        return failed
 
     def _ended(self, registration: Registration, callback: AgentCallback) -> Registration:
-        service = self.service
         try:
-            service.registrations.release_seat(
-                registration,
-                State.ENDED,
-                service.clock(),
-                from_={State.ENDING},
-                expect_order_id=callback.order_id,
-            )
+            ended = self._ledger.apply(registration, to_ended(callback.order_id), self._clock())
         except InvalidTransitionError:
             raise OrderNotCurrentError(callback.order_id) from None
-        ended = registration.with_state(State.ENDED)
         if registration.end_reason is not EndReason.STUCK:  # those had their apology already
-            service.farewell(ended)
+            self._sessions.farewell(ended)
         return ended
-
-    def _unschedule(self, registration_id: str) -> None:
-        for kind in ScheduleKind:
-            try:
-                self.service.schedules.delete(registration_id, kind)
-            except DeliveryError:
-                logger.warning("schedule not deleted", registration_id=registration_id)

@@ -6,57 +6,96 @@ Both are safe to fire twice: one reminder mail, one CLEANUP/RESET order.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aws_lambda_powertools import Logger
 
-from wod.adapters.schedules import ScheduleKind
 from wod.domain.errors import RegistrationNotFoundError
 from wod.domain.registrations import EndReason, end_verb
+from wod.domain.schedules import ScheduleKind
 from wod.domain.states import CANCELLABLE, State
 from wod.mail.render import MailKind
 
-from .registrations import RegistrationService
+from .links import Hubs
+from .notifications import Notifier
+from .ports import Catalog, Clock, RegistrationReader, Stamps
+from .sessions import Sessions
 
 logger = Logger(child=True)
 
 
-class Lifecycle:
-    def __init__(self, service: RegistrationService) -> None:
-        self.service = service
+class Fired(StrEnum):
+    """What a schedule's firing did (also the report of the local runner and the tests)."""
 
-    def fire(self, kind: ScheduleKind, registration_id: str) -> str:
+    REMINDED = "reminded"
+    ALREADY_SENT = "already_sent"
+    ENDING = "ending"
+    GONE = "gone"  # the registration's data is gone (retention)
+    SKIPPED_PENDING = "skipped_pending"
+    SKIPPED_DEPLOYING = "skipped_deploying"
+    SKIPPED_READY = "skipped_ready"
+    SKIPPED_ENDING = "skipped_ending"
+    SKIPPED_ENDED = "skipped_ended"
+    SKIPPED_FAILED = "skipped_failed"
+    SKIPPED_CANCELLED = "skipped_cancelled"
+
+    @classmethod
+    def skipped(cls, state: State) -> Fired:
+        """The registration is in a state where this schedule has nothing to do."""
+        return cls(f"skipped_{state.value}")
+
+
+class Lifecycle:
+    def __init__(
+        self,
+        *,
+        registrations: RegistrationReader,
+        stamps: Stamps,
+        catalog: Catalog,
+        notifier: Notifier,
+        sessions: Sessions,
+        hubs: Hubs,
+        clock: Clock,
+    ) -> None:
+        self._registrations = registrations
+        self._stamps = stamps
+        self._catalog = catalog
+        self._notifier = notifier
+        self._sessions = sessions
+        self._hubs = hubs
+        self._clock = clock
+
+    def fire(self, kind: ScheduleKind, registration_id: str) -> Fired:
         try:
             if kind is ScheduleKind.REMINDER:
                 return self.remind(registration_id)
             return self.expire(registration_id)
         except RegistrationNotFoundError:
-            return "gone"
+            return Fired.GONE
 
-    def remind(self, registration_id: str) -> str:
-        service = self.service
-        registration = service.registrations.get(registration_id)
+    def remind(self, registration_id: str) -> Fired:
+        registration = self._registrations.get(registration_id)
         if registration.state is not State.READY:
-            return f"skipped_{registration.state.value}"
-        now = service.clock()
-        if not service.registrations.claim_reminder(registration_id, now.timestamp()):
-            return "already_sent"
-        workshop = service.workshops.get(registration.workshop_id).workshop
+            return Fired.skipped(registration.state)
+        now = self._clock()
+        if not self._stamps.claim_reminder(registration_id, now.timestamp()):
+            return Fired.ALREADY_SENT
+        workshop = self._catalog.get(registration.workshop_id).workshop
         minutes = max(1, round((registration.ends_at - now).total_seconds() / 60))
-        hub = service.hubs.get(registration.backend, "")
-        service.notifier.send(
+        self._notifier.send(
             MailKind.REMINDER,
             registration,
             workshop,
             minutes=minutes,
-            start_url=service.notifier.links.start(hub),
+            start_url=self._hubs.start(registration.backend),
         )
         logger.info("reminder sent", registration_id=registration_id)
-        return "reminded"
+        return Fired.REMINDED
 
-    def expire(self, registration_id: str) -> str:
-        service = self.service
-        registration = service.registrations.get(registration_id)
+    def expire(self, registration_id: str) -> Fired:
+        registration = self._registrations.get(registration_id)
         if registration.state not in CANCELLABLE:
-            return f"skipped_{registration.state.value}"
-        workshop = service.workshops.get(registration.workshop_id).workshop
-        service.end_session(registration, EndReason.EXPIRED, end_verb(workshop))
-        return "ending"
+            return Fired.skipped(registration.state)
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        self._sessions.end(registration, EndReason.EXPIRED, end_verb(workshop))
+        return Fired.ENDING

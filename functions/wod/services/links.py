@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 READ_ME_FIRST = "0-ReadMeFirst.ipynb"
@@ -33,3 +34,17 @@ class Links:
         """Logs in, then JupyterHub sends the user to their own server with ReadMeFirst open."""
         target = f"/hub/user-redirect/lab/tree/{READ_ME_FIRST}"
         return hub_url.rstrip("/") + "/hub/login?" + urlencode({"next": target})
+
+
+@dataclass(frozen=True)
+class Hubs:
+    """The public JupyterHub URL of each backend, for the Start links in mails and pages."""
+
+    urls: Mapping[str, str] = field(default_factory=dict)
+
+    def knows(self, backend: str) -> bool:
+        return backend in self.urls
+
+    def start(self, backend: str) -> str:
+        """The Start link of a backend's hub (a bare path if the backend has no hub URL)."""
+        return Links.start(self.urls.get(backend, ""))

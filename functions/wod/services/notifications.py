@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from wod.domain import tokens
+from wod.domain.errors import DeliveryError
 from wod.domain.registrations import Registration
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
@@ -68,3 +69,17 @@ class Notifier:
             mail, self.branding, registration.email, self._clock(), registration.registration_id
         )
         return self._mailer.send(message)
+
+    def send_best_effort(
+        self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any
+    ) -> bool:
+        """Send a mail that nothing waits for (an apology, a notice, the thanks): a failure is
+        logged, not raised. True if it was handed to the mail service (or suppressed)."""
+        try:
+            self.send(kind, registration, workshop, **extra)
+        except DeliveryError:
+            logger.warning(
+                "mail not sent", kind=kind.value, registration_id=registration.registration_id
+            )
+            return False
+        return True

@@ -1,27 +1,37 @@
-"""What the services need from the outside world, as protocols (adapters implement them)."""
+"""What the services need from the outside world, as small protocols sized to their callers.
+
+They speak domain types only, so the services import no vendor SDK. The DynamoDB, SES, SQS and
+Scheduler adapters implement them, and so do the in-memory twins of the unit tests
+(`tests/support/memory.py`); `tests/contract` runs the same checks against both.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
-from wod.adapters.schedules import ScheduleKind
-from wod.adapters.workshops import WorkshopSeats
-from wod.domain.registrations import EndReason, FollowUp, Registration
+from wod.domain.registrations import FollowUp, Registration
+from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
-from wod_contracts.orders import Order, OrderVerb
+from wod.domain.transitions import Transition
+from wod.domain.workshops import WorkshopSeats
+from wod_contracts.orders import Order
 
 Clock = Callable[[], datetime]
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> str: ...
+    def send(self, message: EmailMessage) -> str:
+        """Hand a built message to the mail service; its message id. Raises DeliveryError."""
+        ...
 
 
 class OrderQueues(Protocol):
-    def send(self, order: Order) -> None: ...
+    def send(self, order: Order) -> None:
+        """Queue an order for its backend. Raises DeliveryError or ConfigurationError."""
+        ...
 
 
 class Schedules(Protocol):
@@ -29,45 +39,76 @@ class Schedules(Protocol):
     def delete(self, registration_id: str, kind: ScheduleKind) -> None: ...
 
 
-class Workshops(Protocol):
+class Catalog(Protocol):
+    """The workshops as seeded, with their live pools."""
+
     def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats: ...
     def listed(self) -> list[WorkshopSeats]: ...
 
 
-class Registrations(Protocol):
-    def claim_seat(self, registration: Registration) -> None: ...
-    def get(self, registration_id: str) -> Registration: ...
-    def active_for(self, workshop_id: str, email: str) -> str | None: ...
-    def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]: ...
-    def transition(
-        self,
-        registration: Registration,
-        to: State,
-        now: datetime,
-        *,
-        from_: Collection[State] | None = None,
-        order_id: str | None = None,
-        order_verb: OrderVerb | None = None,
-        error: str | None = None,
-        expect_order_id: str | None = None,
-        add_follow_ups: Collection[FollowUp] = (),
-        end_reason: EndReason | None = None,
-    ) -> Registration: ...
-    def release_seat(
-        self,
-        registration: Registration,
-        to: State,
-        now: datetime,
-        *,
-        from_: Collection[State],
-        error: str | None = None,
-        expect_order_id: str | None = None,
-    ) -> None: ...
-    def follow_up_done(self, registration_id: str, step: FollowUp) -> frozenset[FollowUp]: ...
-    def touch(self, registration: Registration, now: datetime) -> None: ...
+class RegistrationReader(Protocol):
+    def get(self, registration_id: str) -> Registration:
+        """Raises RegistrationNotFoundError."""
+        ...
+
+
+class SeatClaims(Protocol):
+    def claim_seat(self, registration: Registration) -> None:
+        """Take the student, write the registration and the email guard, all or nothing.
+        Raises SeatTakenError or DuplicateRegistrationError."""
+        ...
+
+    def holder(self, workshop_id: str, email: str) -> str | None:
+        """The registration holding this participant's seat in the workshop, if any."""
+        ...
+
+
+class Ledger(RegistrationReader, Protocol):
+    """The writes that move a registration along its life."""
+
+    def apply(self, registration: Registration, change: Transition, now: datetime) -> Registration:
+        """Write the change if the stored registration still allows it, and return it as
+        stored; a change to a final state also gives the seat back. Raises
+        InvalidTransitionError when another writer came first."""
+        ...
+
+    def follow_up_done(self, registration_id: str, step: FollowUp) -> frozenset[FollowUp]:
+        """Strike a finished follow-up; returns those still to do."""
+        ...
+
+    def touch(self, registration: Registration, now: datetime) -> None:
+        """Mark as just looked after, if still in its state. Raises InvalidTransitionError."""
+        ...
+
+
+class Backlog(Protocol):
+    def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
+        """Registrations in `state` whose last change is older than `changed_before`."""
+        ...
+
+
+class Stamps(Protocol):
+    """Conditional timestamps: of two writers racing for one, exactly one gets True."""
+
     def take_lease(self, registration_id: str, now: float, seconds: int) -> bool: ...
-    def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool: ...
     def claim_reminder(self, registration_id: str, now: float) -> bool: ...
-    def use_once(self, guard_id: str, expires_at: datetime) -> bool: ...
+    def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool: ...
+
+
+class OneTimeGuards(Protocol):
+    def use_once(self, guard_id: str, expires_at: datetime) -> bool:
+        """Record a one-time value; False if it was recorded before."""
+        ...
+
+
+class Suppressions(Protocol):
     def suppress(self, email: str, reason: str) -> None: ...
     def is_suppressed(self, email: str) -> bool: ...
+
+
+class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
+    """Every registration port at once: what the DynamoDB adapter and its twin implement."""
+
+
+class Guards(OneTimeGuards, Suppressions, Protocol):
+    """The guards table's ports."""

@@ -1,140 +1,179 @@
 """The periodic sweep: finishes follow-ups that failed after a seat was taken, or gives the seat
-back when the backend was never told. Run every few minutes by EventBridge (and by the local
-stack). Each registration is leased first, so two sweeps running at once act once.
+back when the backend was never told; ends sessions whose expiry was lost and re-sends end
+orders never confirmed. Run every few minutes by EventBridge (and by the local stack). Each
+registration is leased first, so two sweeps running at once act once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from wod.domain.errors import DeliveryError, InvalidTransitionError
+from wod.domain.errors import InvalidTransitionError
 from wod.domain.registrations import EndReason, FollowUp, Registration, end_verb
 from wod.domain.states import State
+from wod.domain.transitions import to_cancelled
 from wod.mail.render import MailKind
 from wod_contracts.orders import OrderVerb
 
-from .registrations import RegistrationService
+from .follow_ups import FollowUps
+from .notifications import Notifier
+from .orders import OrderDesk
+from .ports import Backlog, Catalog, Clock, Ledger, Stamps
+from .sessions import Sessions
 
 logger = Logger(child=True)
 
 LEASE_SECONDS = 120
 
 
+class Swept(StrEnum):
+    """What the sweep did to one registration (the report, and the sweep function's metrics)."""
+
+    LEASED_ELSEWHERE = "leased_elsewhere"
+    ERROR = "error"
+    REPAIRED = "repaired"
+    STILL_FAILING = "still_failing"
+    CANCELLED = "cancelled"
+    MOVED_MEANWHILE = "moved_meanwhile"
+    END_ORDER_RESENT = "end_order_resent"
+    EXPIRED = "expired"
+    STUCK = "stuck"
+
+
+@dataclass(frozen=True)
+class SweepTimings:
+    grace_seconds: int
+    give_up_seconds: int
+    stuck_after_seconds: int = 600
+
+    @property
+    def grace(self) -> timedelta:
+        """Follow-ups younger than this are left to the request that started them."""
+        return timedelta(seconds=self.grace_seconds)
+
+    @property
+    def give_up(self) -> timedelta:
+        return timedelta(seconds=self.give_up_seconds)
+
+    @property
+    def stuck_after(self) -> timedelta:
+        return timedelta(seconds=self.stuck_after_seconds)
+
+
 class Sweeper:
     def __init__(
         self,
-        service: RegistrationService,
         *,
-        grace_seconds: int,
-        give_up_seconds: int,
-        stuck_after_seconds: int = 600,
+        backlog: Backlog,
+        ledger: Ledger,
+        stamps: Stamps,
+        catalog: Catalog,
+        follow_ups: FollowUps,
+        sessions: Sessions,
+        orders: OrderDesk,
+        notifier: Notifier,
+        clock: Clock,
+        timings: SweepTimings,
     ) -> None:
-        self.service = service
-        self.grace = timedelta(seconds=grace_seconds)
-        self.give_up = timedelta(seconds=give_up_seconds)
-        self.stuck_after = timedelta(seconds=stuck_after_seconds)
+        self._backlog = backlog
+        self._ledger = ledger
+        self._stamps = stamps
+        self._catalog = catalog
+        self._follow_ups = follow_ups
+        self._sessions = sessions
+        self._orders = orders
+        self._notifier = notifier
+        self._clock = clock
+        self._timings = timings
 
-    def run(self) -> dict[str, str]:
+    def run(self) -> dict[str, Swept]:
         """One pass; returns what was done to each registration it looked at, by id."""
-        now = self.service.clock()
-        report: dict[str, str] = {}
-        store = self.service.registrations
+        now = self._clock()
+        report: dict[str, Swept] = {}
         for state in (State.PENDING, State.ENDING):
-            for registration in store.in_state(state, now - self.grace):
-                if not registration.follow_ups:
-                    continue
-                rid = registration.registration_id
-                if not store.take_lease(rid, now.timestamp(), LEASE_SECONDS):
-                    report[rid] = "leased_elsewhere"
-                    continue
-                report[rid] = self._guarded(self._sweep_one, registration)
+            for registration in self._backlog.in_state(state, now - self._timings.grace):
+                if registration.follow_ups:
+                    self._leased(registration, self._sweep_one, now, report)
         for registration in self._overdue(now):
-            rid = registration.registration_id
-            if rid in report:
-                continue
-            if not store.take_lease(rid, now.timestamp(), LEASE_SECONDS):
-                report[rid] = "leased_elsewhere"
-                continue
-            report[rid] = self._guarded(self._end_overdue, registration)
+            if registration.registration_id not in report:
+                self._leased(registration, self._end_overdue, now, report)
         return report
 
-    @staticmethod
-    def _guarded(step: Callable[[Registration], str], registration: Registration) -> str:
-        """One registration's trouble is logged and reported; the sweep goes on with the rest."""
+    def _leased(
+        self,
+        registration: Registration,
+        step: Callable[[Registration], Swept],
+        now: datetime,
+        report: dict[str, Swept],
+    ) -> None:
+        """Only the sweep holding the lease acts; one registration's trouble is logged and
+        reported, and the sweep goes on with the rest."""
+        rid = registration.registration_id
+        if not self._stamps.take_lease(rid, now.timestamp(), LEASE_SECONDS):
+            report[rid] = Swept.LEASED_ELSEWHERE
+            return
         try:
-            return step(registration)
+            report[rid] = step(registration)
         except Exception:
-            logger.exception("sweep step failed", registration_id=registration.registration_id)
-            return "error"
+            logger.exception("sweep step failed", registration_id=rid)
+            report[rid] = Swept.ERROR
 
     def _overdue(self, now: datetime) -> Iterator[Registration]:
         """Seats never ready in time, sessions past their end, and ends never confirmed."""
-        store = self.service.registrations
+        stuck_before = now - self._timings.stuck_after
         for state in (State.PENDING, State.DEPLOYING):
-            for registration in store.in_state(state, now - self.stuck_after):
+            for registration in self._backlog.in_state(state, stuck_before):
                 if FollowUp.CREATE_ORDER not in registration.follow_ups:
                     yield registration
-        for registration in store.in_state(State.READY, now):
-            if registration.ends_at < now - self.grace:  # its expiry schedule was lost
+        for registration in self._backlog.in_state(State.READY, now):
+            if registration.ends_at < now - self._timings.grace:  # its expiry was lost
                 yield registration
-        yield from store.in_state(State.ENDING, now - self.stuck_after)
+        yield from self._backlog.in_state(State.ENDING, stuck_before)
 
-    def _end_overdue(self, registration: Registration) -> str:
-        service = self.service
-        workshop = service.workshops.get(registration.workshop_id).workshop
+    def _end_overdue(self, registration: Registration) -> Swept:
+        workshop = self._catalog.get(registration.workshop_id).workshop
         if registration.state is State.ENDING:
             # The agent never confirmed: send the same order again (it is idempotent by id).
             try:
-                service.registrations.touch(registration, service.clock())
+                self._ledger.touch(registration, self._clock())
             except InvalidTransitionError:
-                return "moved_meanwhile"
-            service.queues.send(service.order_for(registration))
-            return "end_order_resent"
+                return Swept.MOVED_MEANWHILE
+            self._orders.send(registration)
+            return Swept.END_ORDER_RESENT
         if registration.state is State.READY:
-            service.end_session(registration, EndReason.EXPIRED, end_verb(workshop))
-            return "expired"
-        ending = service.end_session(registration, EndReason.STUCK, OrderVerb.CLEANUP)
+            self._sessions.end(registration, EndReason.EXPIRED, end_verb(workshop))
+            return Swept.EXPIRED
+        ending = self._sessions.end(registration, EndReason.STUCK, OrderVerb.CLEANUP)
         if ending.end_reason is EndReason.STUCK:
-            try:
-                service.notifier.send(MailKind.APOLOGY, registration, workshop)
-            except DeliveryError:
-                logger.warning("apology not sent", registration_id=registration.registration_id)
-        return "stuck"
+            self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
+        return Swept.STUCK
 
-    def _sweep_one(self, registration: Registration) -> str:
-        service = self.service
-        workshop = service.workshops.get(registration.workshop_id).workshop
-        now = service.clock()
+    def _sweep_one(self, registration: Registration) -> Swept:
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        now = self._clock()
         never_ordered = FollowUp.CREATE_ORDER in registration.follow_ups
         if (
             registration.state is State.PENDING
             and never_ordered
-            and (now - registration.created_at > self.give_up)
+            and (now - registration.created_at > self._timings.give_up)
         ):
             # The backend never heard of this seat, so nothing needs wiping: give it back.
             try:
-                service.registrations.release_seat(
-                    registration,
-                    State.CANCELLED,
-                    now,
-                    from_={State.PENDING},
-                    error="the order could not be queued",
-                )
+                self._ledger.apply(registration, to_cancelled("the order could not be queued"), now)
             except InvalidTransitionError:
-                return "moved_meanwhile"
-            try:
-                service.notifier.send(MailKind.APOLOGY, registration, workshop)
-            except DeliveryError:
-                logger.warning("apology not sent", registration_id=registration.registration_id)
+                return Swept.MOVED_MEANWHILE
+            self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
             logger.warning("seat given back", registration_id=registration.registration_id)
-            return "cancelled"
-        after = service.follow_up(registration, workshop)
-        return "repaired" if not after.follow_ups else "still_failing"
+            return Swept.CANCELLED
+        after = self._follow_ups.finish(registration, workshop)
+        return Swept.REPAIRED if not after.follow_ups else Swept.STILL_FAILING
 
 
-def tally(report: dict[str, str]) -> dict[str, int]:
-    return dict(Counter(report.values()))
+def tally(report: dict[str, Swept]) -> dict[str, int]:
+    return dict(Counter(outcome.value for outcome in report.values()))

@@ -1,14 +1,17 @@
 """Wires the services to the real adapters, once per process (cached for warm starts).
 
-Tests and the local stack build their own with `build_services(settings, ...)`.
+Tests and the local stack build their own with `build_services(settings, ...)`; the unit tests
+wire the same services to in-memory twins (`tests/support/memory.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from wod.adapters.guards import GuardStore
 from wod.adapters.mailer import SesMailer
 from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
@@ -20,11 +23,17 @@ from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
-from .links import Links
+from .follow_ups import FollowUps
+from .lifecycle import Lifecycle
+from .links import Hubs, Links
+from .mail_events import MailEvents
 from .notifications import Notifier
-from .ports import Clock, Registrations
-from .registrations import RegistrationService
-from .sweep import Sweeper
+from .orders import OrderDesk
+from .participants import Participants
+from .ports import Catalog, Clock, Guards, Mailer, OrderQueues, Schedules, Store
+from .registrations import Registrar
+from .sessions import Sessions
+from .sweep import Sweeper, SweepTimings
 
 
 def utc_now() -> datetime:
@@ -32,56 +41,169 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True)
+class Adapters:
+    """The outside world as the services see it."""
+
+    catalog: Catalog
+    store: Store
+    guards: Guards
+    mailer: Mailer
+    queues: OrderQueues
+    schedules: Schedules
+
+
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     branding: Branding
-    workshops: WorkshopStore
-    registrations: RegistrationService
-    sweeper: Sweeper
+    adapters: Adapters
+    registrar: Registrar
+    participants: Participants
+    sessions: Sessions
+    follow_ups: FollowUps
     callbacks: CallbackService
+    lifecycle: Lifecycle
+    sweeper: Sweeper
+    mail_events: MailEvents
+
+    @property
+    def workshops(self) -> Catalog:
+        return self.adapters.catalog
+
+    @property
+    def store(self) -> Store:
+        return self.adapters.store
+
+
+def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
+    bind_tables(settings)
+    return Adapters(
+        catalog=WorkshopStore(),
+        store=store or RegistrationStore(),
+        guards=GuardStore(),
+        mailer=SesMailer(settings.mail_configuration_set),
+        queues=SqsOrderQueues(settings.backend_queues),
+        schedules=EventBridgeSchedules(
+            settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
+        ),
+    )
+
+
+def wire(
+    settings: Settings,
+    adapters: Adapters,
+    *,
+    token_key: bytes,
+    callback_secret: Callable[[], bytes],
+    clock: Clock = utc_now,
+    branding: Branding | None = None,
+) -> Services:
+    """The services over the given adapters (real ones, or the unit tests' twins)."""
+    branding = branding or load_branding(settings.branding_file)
+    links = Links(settings.site_url or str(branding.site_url))
+    hubs = Hubs(dict(settings.backend_hubs))
+    store, catalog = adapters.store, adapters.catalog
+    notifier = Notifier(
+        branding,
+        links,
+        adapters.mailer,
+        token_key,
+        clock,
+        suppressed=adapters.guards.is_suppressed,
+    )
+    orders = OrderDesk(adapters.queues, token_key, clock)
+    follow_ups = FollowUps(
+        ledger=store, notifier=notifier, orders=orders, schedules=adapters.schedules, clock=clock
+    )
+    sessions = Sessions(
+        catalog=catalog,
+        ledger=store,
+        schedules=adapters.schedules,
+        follow_ups=follow_ups,
+        notifier=notifier,
+        token_key=token_key,
+        clock=clock,
+    )
+    registrar = Registrar(
+        catalog=catalog,
+        claims=store,
+        registrations=store,
+        suppressions=adapters.guards,
+        stamps=store,
+        notifier=notifier,
+        follow_ups=follow_ups,
+        clock=clock,
+        duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
+    )
+    participants = Participants(
+        catalog=catalog, registrations=store, sessions=sessions, hubs=hubs, token_key=token_key
+    )
+    callbacks = CallbackService(
+        secret=callback_secret,
+        guards=adapters.guards,
+        ledger=store,
+        catalog=catalog,
+        notifier=notifier,
+        sessions=sessions,
+        hubs=hubs,
+        token_key=token_key,
+        clock=clock,
+    )
+    lifecycle = Lifecycle(
+        registrations=store,
+        stamps=store,
+        catalog=catalog,
+        notifier=notifier,
+        sessions=sessions,
+        hubs=hubs,
+        clock=clock,
+    )
+    sweeper = Sweeper(
+        backlog=store,
+        ledger=store,
+        stamps=store,
+        catalog=catalog,
+        follow_ups=follow_ups,
+        sessions=sessions,
+        orders=orders,
+        notifier=notifier,
+        clock=clock,
+        timings=SweepTimings(
+            grace_seconds=settings.sweep_grace_seconds,
+            give_up_seconds=settings.sweep_give_up_seconds,
+            stuck_after_seconds=settings.stuck_after_seconds,
+        ),
+    )
+    return Services(
+        settings=settings,
+        branding=branding,
+        adapters=adapters,
+        registrar=registrar,
+        participants=participants,
+        sessions=sessions,
+        follow_ups=follow_ups,
+        callbacks=callbacks,
+        lifecycle=lifecycle,
+        sweeper=sweeper,
+        mail_events=MailEvents(adapters.guards),
+    )
 
 
 def build_services(
     settings: Settings,
     *,
-    store: Registrations | None = None,
+    store: Store | None = None,
     clock: Clock = utc_now,
 ) -> Services:
-    bind_tables(settings)
-    branding = load_branding(settings.branding_file)
-    links = Links(settings.site_url or str(branding.site_url))
-    store = store or RegistrationStore()
-    key = token_key(settings)
-    notifier = Notifier(
-        branding,
-        links,
-        SesMailer(settings.mail_configuration_set),
-        key,
-        clock,
-        suppressed=store.is_suppressed,
-    )
-    workshops = WorkshopStore()
-    registrations = RegistrationService(
-        workshops=workshops,
-        registrations=store,
-        notifier=notifier,
-        queues=SqsOrderQueues(settings.backend_queues),
-        schedules=EventBridgeSchedules(
-            settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
-        ),
-        hubs=dict(settings.backend_hubs),
-        token_key=key,
+    """The services over the real AWS adapters."""
+    return wire(
+        settings,
+        real_adapters(settings, store),
+        token_key=token_key(settings),
+        # Read when the first callback comes (from Secrets Manager in the cloud).
+        callback_secret=lambda: callback_secret(settings),
         clock=clock,
-        duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
     )
-    sweeper = Sweeper(
-        registrations,
-        grace_seconds=settings.sweep_grace_seconds,
-        give_up_seconds=settings.sweep_give_up_seconds,
-        stuck_after_seconds=settings.stuck_after_seconds,
-    )
-    callbacks = CallbackService(registrations, lambda: callback_secret(settings))
-    return Services(settings, branding, workshops, registrations, sweeper, callbacks)
 
 
 @lru_cache(maxsize=1)

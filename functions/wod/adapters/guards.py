@@ -1,0 +1,40 @@
+"""One-time values and the suppression list, in the guards table. Implements the OneTimeGuards
+and Suppressions ports (the email guards belong to the seat claim, in `registrations`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from .conditions import condition_failed
+from .models import GuardRecord
+
+
+def suppression_id(email: str) -> str:
+    return f"suppressed#{email.lower()}"
+
+
+class GuardStore:
+    def use_once(self, guard_id: str, expires_at: datetime) -> bool:
+        """Record a one-time value (e.g. a callback signature); False if it was seen before."""
+        try:
+            GuardRecord(guard_id, expires_at=expires_at).save(
+                condition=GuardRecord.guard_id.does_not_exist()
+            )
+        except PutError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def suppress(self, email: str, reason: str) -> None:
+        """Never mail this address again (it bounced for good, or its owner complained)."""
+        GuardRecord(suppression_id(email), reason=reason).save()
+
+    def is_suppressed(self, email: str) -> bool:
+        try:
+            GuardRecord.get(suppression_id(email))
+        except DoesNotExist:
+            return False
+        return True

@@ -1,0 +1,76 @@
+"""What a participant sees and does with their registration, behind the tokens of their mails:
+the status page, the badge of a finished session, ending the session early."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wod.domain import tokens
+from wod.domain.badges import earned
+from wod.domain.errors import AlreadyEndedError, RegistrationNotFoundError
+from wod.domain.registrations import EndReason, Registration
+from wod.domain.states import CANCELLABLE, State
+from wod_contracts.orders import OrderVerb
+from wod_contracts.workshop import Workshop
+
+from .links import Hubs
+from .ports import Catalog, RegistrationReader
+from .sessions import Sessions
+
+
+@dataclass(frozen=True)
+class StatusView:
+    registration: Registration
+    workshop: Workshop
+    start_url: str | None
+
+
+class Participants:
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        registrations: RegistrationReader,
+        sessions: Sessions,
+        hubs: Hubs,
+        token_key: bytes,
+    ) -> None:
+        self._catalog = catalog
+        self._registrations = registrations
+        self._sessions = sessions
+        self._hubs = hubs
+        self._token_key = token_key
+
+    def authorized(self, registration_id: str, token: str | None) -> Registration:
+        """The registration, if the token is its status token; otherwise 'not found' (no hint)."""
+        expected = tokens.status_token(self._token_key, registration_id)
+        if not tokens.matches(expected, token):
+            raise RegistrationNotFoundError(registration_id)
+        return self._registrations.get(registration_id)
+
+    def status(self, registration_id: str, token: str | None) -> StatusView:
+        registration = self.authorized(registration_id, token)
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        start_url = None
+        if registration.state is State.READY and self._hubs.knows(registration.backend):
+            start_url = self._hubs.start(registration.backend)
+        return StatusView(registration, workshop, start_url)
+
+    def badge(self, registration_id: str, token: str | None) -> tuple[Registration, Workshop]:
+        """A finished session's badge; 'not found' for a wrong token or an unfinished session."""
+        expected = tokens.badge_token(self._token_key, registration_id)
+        if not tokens.matches(expected, token):
+            raise RegistrationNotFoundError(registration_id)
+        registration = self._registrations.get(registration_id)
+        if not earned(registration):
+            raise RegistrationNotFoundError(registration_id)
+        return registration, self._catalog.get(registration.workshop_id).workshop
+
+    def end_early(self, registration_id: str, token: str | None) -> Registration:
+        """The participant ends the session: a CLEANUP order wipes the seat and frees it."""
+        registration = self.authorized(registration_id, token)
+        if registration.state is State.ENDING:
+            return registration
+        if registration.state not in CANCELLABLE:
+            raise AlreadyEndedError(registration_id)
+        return self._sessions.end(registration, EndReason.ENDED_EARLY, OrderVerb.CLEANUP)
