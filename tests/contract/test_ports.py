@@ -1,0 +1,337 @@
+"""One suite, two implementations of the storage ports: the DynamoDB adapters (over HTTP to the
+moto server of the local stack) and the in-memory twins of the unit tests. Whatever the services'
+unit tests rely on in the twins is checked here against the real thing, so they cannot drift."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.support.memory import MemoryCatalog, MemoryGuards, MemoryStore, MemoryTables
+from wod.adapters.guards import GuardStore
+from wod.adapters.registrations import RegistrationStore
+from wod.adapters.workshops import WorkshopStore
+from wod.domain.errors import (
+    DuplicateRegistrationError,
+    InvalidTransitionError,
+    RegistrationNotFoundError,
+    SeatTakenError,
+    WorkshopNotFoundError,
+)
+from wod.domain.participants import RegistrationRequest
+from wod.domain.registrations import EndReason, FollowUp, Registration, plan_registration
+from wod.domain.states import State
+from wod.domain.transitions import to_deploying, to_ended, to_ending, to_failed, to_ready
+from wod.local.stack import LocalStack
+from wod_contracts.orders import OrderVerb
+from wod_contracts.workshop import Workshop
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Ports:
+    catalog: WorkshopStore | MemoryCatalog
+    store: RegistrationStore | MemoryStore
+    guards: GuardStore | MemoryGuards
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def ports(request: pytest.FixtureRequest) -> Iterator[Ports]:
+    if request.param == "memory":
+        tables = MemoryTables()
+        yield Ports(MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables))
+        return
+    stack: LocalStack = request.getfixturevalue("local_stack")
+    stack.settings()  # points boto3 and PynamoDB at the stack's endpoint
+    yield Ports(WorkshopStore(), RegistrationStore(), GuardStore())
+
+
+def new_workshop(ports: Ports, seats: int = 3, **fields: Any) -> Workshop:
+    """A workshop of its own per test (the DynamoDB tables are shared by the session)."""
+    first = 20_000 + 10 * next(_numbers) + 1000 * (uuid.uuid4().int % 7)
+    workshop = Workshop.model_validate(
+        {
+            "id": f"contract-{uuid.uuid4().hex[:12]}",
+            "title": "Contract",
+            "summary": "s",
+            "description": "d",
+            "duration_minutes": 60,
+            "students": {"first": first, "last": first + seats - 1},
+            "presenter": {"name": "P"},
+            **fields,
+        }
+    )
+    ports.catalog.seed([workshop], NOW)
+    return workshop
+
+
+def planned(workshop: Workshop, student: int, email: str | None = None) -> Registration:
+    request = RegistrationRequest.model_validate(
+        {
+            "workshop_id": workshop.id,
+            "email": email or f"{uuid.uuid4().hex[:10]}@contract.example",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "company": "Engines",
+            "accept_terms": True,
+        }
+    )
+    return plan_registration(request, workshop, student, NOW)
+
+
+def claimed(ports: Ports, workshop: Workshop, student: int | None = None) -> Registration:
+    student = student or workshop.students.first
+    registration = planned(workshop, student)
+    ports.store.claim_seat(registration)
+    return registration
+
+
+def free_of(ports: Ports, workshop: Workshop) -> frozenset[int]:
+    return ports.catalog.get(workshop.id, consistent=True).free_students
+
+
+# -- catalog -----------------------------------------------------------------------------------
+
+
+def test_a_seeded_workshop_has_its_whole_range_free(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=4)
+    seats = ports.catalog.get(workshop.id, consistent=True)
+    assert seats.workshop == workshop
+    assert seats.free_students == frozenset(workshop.students.numbers())
+    assert seats.seats_available == seats.seats_total == 4
+
+
+def test_an_unknown_workshop_is_not_found(ports: Ports) -> None:
+    with pytest.raises(WorkshopNotFoundError):
+        ports.catalog.get("contract-no-such-workshop")
+
+
+def test_only_active_public_workshops_are_listed(ports: Ports) -> None:
+    shown = new_workshop(ports)
+    private = new_workshop(ports, visibility="private")
+    closed = new_workshop(ports, active=False)
+    listed = {seats.workshop.id for seats in ports.catalog.listed()}
+    assert shown.id in listed and private.id not in listed and closed.id not in listed
+
+
+def test_reseeding_keeps_held_seats_held(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    registration = claimed(ports, workshop)
+    ports.catalog.seed([workshop], NOW)
+    assert registration.student not in free_of(ports, workshop)
+
+
+# -- the seat claim ----------------------------------------------------------------------------
+
+
+def test_a_claim_takes_the_student_and_records_the_holder(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    registration = claimed(ports, workshop)
+    assert registration.student not in free_of(ports, workshop)
+    assert ports.store.get(registration.registration_id) == registration
+    assert ports.store.holder(workshop.id, registration.email) == registration.registration_id
+
+
+def test_a_taken_student_cannot_be_claimed_again(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    first = claimed(ports, workshop)
+    with pytest.raises(SeatTakenError):
+        ports.store.claim_seat(planned(workshop, first.student))
+    assert len(free_of(ports, workshop)) == workshop.capacity - 1
+
+
+def test_a_second_claim_by_the_same_address_names_the_holder(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    first = claimed(ports, workshop)
+    again = planned(workshop, workshop.students.last, email=first.email)
+    with pytest.raises(DuplicateRegistrationError) as raised:
+        ports.store.claim_seat(again)
+    assert raised.value.registration_id == first.registration_id
+    assert workshop.students.last in free_of(ports, workshop)
+    with pytest.raises(RegistrationNotFoundError):
+        ports.store.get(again.registration_id)
+
+
+def test_an_inactive_workshop_gives_no_seat(ports: Ports) -> None:
+    workshop = new_workshop(ports, active=False)
+    with pytest.raises(SeatTakenError):
+        claimed(ports, workshop)
+
+
+def test_concurrent_claims_of_one_student_have_one_winner(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=2)
+    contenders = [planned(workshop, workshop.students.first) for _ in range(8)]
+    results: list[str] = []
+
+    def claim(registration: Registration) -> None:
+        try:
+            ports.store.claim_seat(registration)
+            results.append("won")
+        except SeatTakenError:
+            results.append("lost")
+
+    threads = [threading.Thread(target=claim, args=(r,)) for r in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == ["lost"] * 7 + ["won"]
+
+
+# -- transitions -------------------------------------------------------------------------------
+
+
+def test_a_transition_applies_once(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    later = NOW + timedelta(seconds=5)
+    deploying = ports.store.apply(registration, to_deploying(), later)
+    assert deploying.state is State.DEPLOYING
+    assert ports.store.get(registration.registration_id).state is State.DEPLOYING
+    with pytest.raises(InvalidTransitionError):
+        ports.store.apply(registration, to_deploying(), later)
+
+
+def test_a_transition_for_another_order_is_refused(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    with pytest.raises(InvalidTransitionError):
+        ports.store.apply(registration, to_ready(uuid.uuid4().hex), NOW)
+    ready = ports.store.apply(registration, to_ready(registration.order_id), NOW)
+    assert ready.state is State.READY
+    assert FollowUp.CREDENTIALS_MAIL in ready.follow_ups
+
+
+def test_ending_makes_a_new_order_current(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    change = to_ending(State.PENDING, EndReason.ENDED_EARLY, OrderVerb.RESET)
+    ending = ports.store.apply(registration, change, NOW)
+    assert change.new_order is not None
+    assert ending.state is State.ENDING
+    assert (ending.order_id, ending.order_verb) == (change.new_order.order_id, OrderVerb.RESET)
+    assert ending.end_reason is EndReason.ENDED_EARLY
+    assert FollowUp.END_ORDER in ending.follow_ups
+    assert ports.store.get(registration.registration_id) == ending
+
+
+def test_a_final_state_gives_the_seat_back_once(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    registration = claimed(ports, workshop)
+    failed = ports.store.apply(registration, to_failed(registration.order_id, "boom" * 600), NOW)
+    assert failed.state is State.FAILED
+    stored = ports.store.get(registration.registration_id)
+    assert stored.state is State.FAILED and len(stored.error) == 2000
+    assert registration.student in free_of(ports, workshop)
+    assert ports.store.holder(workshop.id, registration.email) is None
+    with pytest.raises(InvalidTransitionError):
+        ports.store.apply(registration, to_failed(registration.order_id, "again"), NOW)
+    assert len(free_of(ports, workshop)) == workshop.capacity
+
+
+def test_an_ended_seat_can_be_claimed_by_the_same_address_again(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=1)
+    registration = claimed(ports, workshop)
+    ending = ports.store.apply(
+        registration, to_ending(State.PENDING, EndReason.EXPIRED, OrderVerb.CLEANUP), NOW
+    )
+    ports.store.apply(ending, to_ended(ending.order_id), NOW)
+    again = planned(workshop, registration.student, email=registration.email)
+    ports.store.claim_seat(again)
+    assert ports.store.holder(workshop.id, registration.email) == again.registration_id
+
+
+# -- bookkeeping -------------------------------------------------------------------------------
+
+
+def test_follow_ups_are_struck_one_by_one(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    left = ports.store.follow_up_done(registration.registration_id, FollowUp.WELCOME_MAIL)
+    assert left == registration.follow_ups - {FollowUp.WELCOME_MAIL}
+    assert ports.store.get(registration.registration_id).follow_ups == left
+
+
+def test_in_state_finds_registrations_by_state_and_age(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=2)
+    old = claimed(ports, workshop, workshop.students.first)
+    moved = claimed(ports, workshop, workshop.students.last)
+    ports.store.apply(moved, to_deploying(), NOW + timedelta(minutes=10))
+
+    def pending_before(when: datetime) -> set[str]:
+        ids = {r.registration_id for r in ports.store.in_state(State.PENDING, when)}
+        return ids & {old.registration_id, moved.registration_id}
+
+    assert pending_before(NOW + timedelta(seconds=1)) == {old.registration_id}
+    assert pending_before(NOW) == set()
+    deploying = {r.registration_id for r in ports.store.in_state(State.DEPLOYING, NOW)}
+    assert moved.registration_id not in deploying  # changed after that time
+
+
+def test_touch_marks_a_registration_looked_after_while_its_state_holds(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    ports.store.touch(registration, NOW + timedelta(minutes=5))
+    ids = {r.registration_id for r in ports.store.in_state(State.PENDING, NOW + timedelta(1))}
+    assert registration.registration_id in ids
+    ids = {r.registration_id for r in ports.store.in_state(State.PENDING, NOW + timedelta(0, 60))}
+    assert registration.registration_id not in ids
+    ports.store.apply(registration, to_deploying(), NOW)
+    with pytest.raises(InvalidTransitionError):
+        ports.store.touch(registration, NOW)
+
+
+# -- stamps ------------------------------------------------------------------------------------
+
+
+def test_a_lease_is_held_until_it_runs_out(ports: Ports) -> None:
+    rid = claimed(ports, new_workshop(ports)).registration_id
+    now = NOW.timestamp()
+    assert ports.store.take_lease(rid, now, 120)
+    assert not ports.store.take_lease(rid, now + 60, 120)
+    assert ports.store.take_lease(rid, now + 121, 120)
+    assert not ports.store.take_lease(uuid.uuid4().hex, now, 120)  # no such registration
+
+
+def test_the_reminder_is_claimed_once(ports: Ports) -> None:
+    rid = claimed(ports, new_workshop(ports)).registration_id
+    assert ports.store.claim_reminder(rid, NOW.timestamp())
+    assert not ports.store.claim_reminder(rid, NOW.timestamp() + 3600)
+
+
+def test_the_duplicate_notice_is_claimed_once_per_interval(ports: Ports) -> None:
+    rid = claimed(ports, new_workshop(ports)).registration_id
+    now = NOW.timestamp()
+    assert ports.store.claim_duplicate_notice(rid, now, 600)
+    assert not ports.store.claim_duplicate_notice(rid, now + 599, 600)
+    assert ports.store.claim_duplicate_notice(rid, now + 601, 600)
+
+
+# -- guards ------------------------------------------------------------------------------------
+
+
+def test_a_one_time_value_is_accepted_once(ports: Ports) -> None:
+    value = f"signature#{uuid.uuid4().hex}"
+    assert ports.guards.use_once(value, NOW + timedelta(minutes=10))
+    assert not ports.guards.use_once(value, NOW + timedelta(minutes=10))
+
+
+def test_suppression_ignores_the_case_of_the_address(ports: Ports) -> None:
+    address = f"Bounced.{uuid.uuid4().hex[:8]}@Example.org"
+    assert not ports.guards.is_suppressed(address)
+    ports.guards.suppress(address, "Bounce")
+    assert ports.guards.is_suppressed(address.lower())
+    assert ports.guards.is_suppressed(address.upper())
+
+
+def test_the_twin_keeps_registrations_immutable(ports: Ports) -> None:
+    """What a port returns is a value: changing the store later does not change it."""
+    registration = claimed(ports, new_workshop(ports))
+    read = ports.store.get(registration.registration_id)
+    ports.store.apply(read, to_deploying(), NOW)
+    assert read.state is State.PENDING
+    assert replace(read, state=State.DEPLOYING) == ports.store.get(registration.registration_id)

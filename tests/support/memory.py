@@ -1,0 +1,390 @@
+"""In-memory twins of every port in `wod.services.ports`, with the same conditional semantics
+as the DynamoDB adapters (a lost race is the same domain error), for unit tests of the
+services. `tests/contract` runs one suite against these and the real adapters alike.
+
+Each twin serializes its operations with one lock, as DynamoDB serializes the writes of one
+item: concurrent tests see the conditions hold, never a torn state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from wod.domain.errors import (
+    ConfigurationError,
+    DeliveryError,
+    DuplicateRegistrationError,
+    InvalidTransitionError,
+    RegistrationNotFoundError,
+    SeatTakenError,
+    WorkshopNotFoundError,
+)
+from wod.domain.registrations import FollowUp, Registration
+from wod.domain.schedules import ScheduleKind
+from wod.domain.states import HOLDS_SEAT, State
+from wod.domain.transitions import Transition
+from wod.domain.workshops import WorkshopSeats
+from wod.services.wiring import Adapters, Services, wire
+from wod.settings import REPO_ROOT, Settings
+from wod_contracts.orders import Order
+from wod_contracts.workshop import Visibility, Workshop
+
+from .clock import Clock
+
+
+@dataclass
+class _Pool:
+    workshop: Workshop
+    free: set[int]
+    badge_svg: str | None = None
+
+
+@dataclass
+class _Row:
+    registration: Registration
+    updated_at: datetime
+    stamps: dict[str, float] = field(default_factory=dict)
+
+
+class MemoryTables:
+    """The three tables: workshop pools, registrations, guards (id -> holder or value)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.pools: dict[str, _Pool] = {}
+        self.rows: dict[str, _Row] = {}
+        self.guards: dict[str, str | None] = {}
+
+
+def email_guard_id(workshop_id: str, email: str) -> str:
+    return f"email#{workshop_id}#{email}"
+
+
+class MemoryCatalog:
+    """The Catalog port; `seed` as `WorkshopStore.seed` does (seats in use are left alone)."""
+
+    def __init__(self, tables: MemoryTables) -> None:
+        self._tables = tables
+
+    def seed(
+        self, workshops: Iterable[Workshop], now: datetime, badges: Mapping[str, str] | None = None
+    ) -> None:
+        with self._tables.lock:
+            for workshop in workshops:
+                wanted = set(workshop.students.numbers())
+                pool = self._tables.pools.get(workshop.id)
+                if pool is None:
+                    free = wanted
+                else:
+                    held = {
+                        row.registration.student
+                        for row in self._tables.rows.values()
+                        if row.registration.workshop_id == workshop.id
+                        and row.registration.state in HOLDS_SEAT
+                    }
+                    free = (pool.free & wanted) | (wanted - held - pool.free)
+                self._tables.pools[workshop.id] = _Pool(
+                    workshop, free, (badges or {}).get(workshop.id)
+                )
+
+    def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats:
+        with self._tables.lock:
+            pool = self._tables.pools.get(workshop_id)
+            if pool is None:
+                raise WorkshopNotFoundError(workshop_id)
+            return WorkshopSeats(pool.workshop, frozenset(pool.free), pool.badge_svg)
+
+    def listed(self) -> list[WorkshopSeats]:
+        with self._tables.lock:
+            shown = [
+                self.get(workshop_id)
+                for workshop_id, pool in self._tables.pools.items()
+                if pool.workshop.active and pool.workshop.visibility is Visibility.PUBLIC
+            ]
+        return sorted(shown, key=lambda seats: seats.workshop.title.lower())
+
+
+class MemoryStore:
+    """The SeatClaims, Ledger, Backlog and Stamps ports over the tables."""
+
+    def __init__(self, tables: MemoryTables) -> None:
+        self._tables = tables
+
+    # -- the seat claim ------------------------------------------------------------------------
+
+    def claim_seat(self, registration: Registration) -> None:
+        tables = self._tables
+        guard = email_guard_id(registration.workshop_id, registration.email)
+        with tables.lock:
+            holder = tables.guards.get(guard)
+            if holder is not None:
+                raise DuplicateRegistrationError(holder)
+            pool = tables.pools.get(registration.workshop_id)
+            if pool is None or not pool.workshop.active or registration.student not in pool.free:
+                raise SeatTakenError(str(registration.student))
+            if registration.registration_id in tables.rows:
+                raise RuntimeError("transaction cancelled: registration id exists")
+            pool.free.discard(registration.student)
+            tables.rows[registration.registration_id] = _Row(registration, registration.created_at)
+            tables.guards[guard] = registration.registration_id
+
+    def holder(self, workshop_id: str, email: str) -> str | None:
+        with self._tables.lock:
+            return self._tables.guards.get(email_guard_id(workshop_id, email))
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, registration_id: str) -> Registration:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None:
+                raise RegistrationNotFoundError(registration_id)
+            return row.registration
+
+    def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
+        with self._tables.lock:
+            rows = sorted(
+                (
+                    row
+                    for row in self._tables.rows.values()
+                    if row.registration.state is state and row.updated_at < changed_before
+                ),
+                key=lambda row: row.updated_at,
+            )
+            found = [row.registration for row in rows]
+        yield from found
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def apply(self, registration: Registration, change: Transition, now: datetime) -> Registration:
+        tables = self._tables
+        rid = registration.registration_id
+        with tables.lock:
+            row = tables.rows.get(rid)
+            stored = row.registration if row else None
+            expected = change.expect_order_id
+            if (
+                row is None
+                or stored is None
+                or stored.state not in change.sources
+                or (expected is not None and stored.order_id != expected)
+            ):
+                raise InvalidTransitionError(f"{rid}: not in {sorted(change.sources)} any more")
+            updated = replace(
+                stored,
+                state=change.to,
+                error=change.error if change.error is not None else stored.error,
+                follow_ups=stored.follow_ups | change.add_follow_ups,
+                end_reason=change.end_reason or stored.end_reason,
+            )
+            if change.new_order is not None:
+                updated = replace(
+                    updated, order_id=change.new_order.order_id, order_verb=change.new_order.verb
+                )
+            if change.releases_seat:
+                pool = tables.pools.get(stored.workshop_id)
+                guard = email_guard_id(stored.workshop_id, stored.email)
+                if pool is None or tables.guards.get(guard) != rid:
+                    raise RuntimeError("transaction cancelled: pool or guard missing")
+                pool.free.add(stored.student)
+                del tables.guards[guard]
+            row.registration, row.updated_at = updated, now
+        return registration.with_state(change.to) if change.releases_seat else updated
+
+    def follow_up_done(self, registration_id: str, step: FollowUp) -> frozenset[FollowUp]:
+        with self._tables.lock:
+            row = self._tables.rows[registration_id]
+            row.registration = replace(
+                row.registration, follow_ups=row.registration.follow_ups - {step}
+            )
+            return row.registration.follow_ups
+
+    def touch(self, registration: Registration, now: datetime) -> None:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration.registration_id)
+            if row is None or row.registration.state is not registration.state:
+                raise InvalidTransitionError(registration.registration_id)
+            row.updated_at = now
+
+    # -- stamps --------------------------------------------------------------------------------
+
+    def _stamp_if(self, registration_id: str, name: str, value: float, due: bool | None) -> bool:
+        """Set a stamp if `due` says so for its current value (None: only if never set)."""
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None:
+                return False
+            current = row.stamps.get(name)
+            if current is not None and not due:
+                return False
+            row.stamps[name] = value
+            return True
+
+    def _stamp(self, registration_id: str, name: str) -> float | None:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            return row.stamps.get(name) if row else None
+
+    def take_lease(self, registration_id: str, now: float, seconds: int) -> bool:
+        with self._tables.lock:
+            until = self._stamp(registration_id, "lease")
+            return self._stamp_if(
+                registration_id, "lease", now + seconds, until is not None and until < now
+            )
+
+    def claim_reminder(self, registration_id: str, now: float) -> bool:
+        return self._stamp_if(registration_id, "reminder", now, None)
+
+    def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
+        with self._tables.lock:
+            last = self._stamp(registration_id, "notice")
+            return self._stamp_if(
+                registration_id, "notice", now, last is not None and last < now - interval
+            )
+
+
+class MemoryGuards:
+    """The OneTimeGuards and Suppressions ports."""
+
+    def __init__(self, tables: MemoryTables) -> None:
+        self._tables = tables
+
+    def use_once(self, guard_id: str, expires_at: datetime) -> bool:
+        with self._tables.lock:
+            if guard_id in self._tables.guards:
+                return False
+            self._tables.guards[guard_id] = None
+            return True
+
+    def suppress(self, email: str, reason: str) -> None:
+        with self._tables.lock:
+            self._tables.guards[f"suppressed#{email.lower()}"] = reason
+
+    def is_suppressed(self, email: str) -> bool:
+        with self._tables.lock:
+            return f"suppressed#{email.lower()}" in self._tables.guards
+
+
+class Outage:
+    """A dependency that fails while `down` (DeliveryError, as the adapters raise)."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def check(self, what: str) -> None:
+        if self.down:
+            raise DeliveryError(f"{what}: unavailable (test outage)")
+
+
+class MemoryMailer(Outage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> str:
+        self.check(f"mail to {message['To']}")
+        self.sent.append(message)
+        return f"message-{len(self.sent)}"
+
+    def kinds(self, to: str | None = None) -> list[str]:
+        return [str(m["X-WOD-Mail-Kind"]) for m in self.sent if to is None or str(m["To"]) == to]
+
+
+class MemoryQueues(Outage):
+    """One queue per backend; SQS's deduplication by order id is kept."""
+
+    def __init__(self, backends: Iterable[str] = ("default",)) -> None:
+        super().__init__()
+        self.backends = set(backends)
+        self.sent: list[Order] = []  # every send, retries included
+        self.orders: list[Order] = []  # what a backend receives: one per order id
+
+    def send(self, order: Order) -> None:
+        if order.backend not in self.backends:
+            raise ConfigurationError(f"backend '{order.backend}' has no order queue")
+        self.check(f"order {order.order_id}")
+        self.sent.append(order)
+        if all(known.order_id != order.order_id for known in self.orders):
+            self.orders.append(order)
+
+    def of(self, registration_id: str) -> list[Order]:
+        return [o for o in self.orders if o.registration_id == registration_id]
+
+
+class MemorySchedules(Outage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: dict[tuple[str, ScheduleKind], datetime] = {}
+
+    def create(self, registration_id: str, kind: ScheduleKind, when: datetime) -> None:
+        self.check(f"schedule {kind} of {registration_id}")
+        self.pending.setdefault((registration_id, kind), when)
+
+    def delete(self, registration_id: str, kind: ScheduleKind) -> None:
+        self.check(f"schedule {kind} of {registration_id}")
+        self.pending.pop((registration_id, kind), None)
+
+    def due(self, now: datetime) -> list[tuple[str, ScheduleKind]]:
+        return sorted(key for key, when in self.pending.items() if when <= now)
+
+
+@dataclass
+class MemoryWorld:
+    """The services wired to in-memory twins, on a clock the test sets."""
+
+    clock: Clock
+    tables: MemoryTables
+    catalog: MemoryCatalog
+    store: MemoryStore
+    guards: MemoryGuards
+    mailer: MemoryMailer
+    queues: MemoryQueues
+    schedules: MemorySchedules
+    services: Services
+
+    def fire_due(self) -> list[tuple[str, ScheduleKind, str]]:
+        """What the scheduler would do now: fire each due schedule once, then drop it."""
+        fired = []
+        for registration_id, kind in self.schedules.due(self.clock()):
+            outcome = self.services.lifecycle.fire(kind, registration_id)
+            self.schedules.pending.pop((registration_id, kind), None)
+            fired.append((registration_id, kind, outcome.value))
+        return fired
+
+
+TOKEN_KEY = b"unit-test-token-key"
+CALLBACK_SECRET = b"unit-test-callback-secret"
+HUB_URL = "https://hub.example.org"
+
+
+def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: object) -> MemoryWorld:
+    tables = MemoryTables()
+    catalog, store, guards = MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables)
+    catalog.seed(workshops, now)
+    mailer, queues, schedules = MemoryMailer(), MemoryQueues(), MemorySchedules()
+    clock = Clock(now)
+    # Every value the services read is given, so the environment (which the integration
+    # fixtures set) cannot leak in.
+    values: dict[str, object] = {
+        "backend_hubs": {"default": HUB_URL},
+        "site_url": "https://workshops.example.org/",
+        "branding_file": Path(REPO_ROOT / "branding.yml"),
+        "duplicate_notice_interval_seconds": 600,
+        "sweep_grace_seconds": 60,
+        "sweep_give_up_seconds": 600,
+        "stuck_after_seconds": 600,
+        **settings,
+    }
+    services = wire(
+        Settings(**values),  # type: ignore[arg-type]
+        Adapters(catalog, store, guards, mailer, queues, schedules),
+        token_key=TOKEN_KEY,
+        callback_secret=lambda: CALLBACK_SECRET,
+        clock=clock,
+    )
+    return MemoryWorld(clock, tables, catalog, store, guards, mailer, queues, schedules, services)
