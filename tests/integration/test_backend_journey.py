@@ -83,9 +83,15 @@ def test_a_whole_session_reminder_expiry_cleanup_thanks(journey: Journey) -> Non
 
 def test_an_expiry_racing_the_create_ends_cleanly(journey: Journey) -> None:
     email = "race@journey.example"
-    registration_id = journey.register(email)
-    # The session expires while the agent is still deploying
-    journey.services.lifecycle.expire(registration_id)
+    # Staged: the agent is held (stopped) so the CREATE is still in flight when the session
+    # expires; the CLEANUP queues behind it in the seat's FIFO group.
+    journey.stack.stop_process("e2e-agent")
+    try:
+        registration_id = journey.register(email)
+        journey.services.lifecycle.expire(registration_id)
+        assert journey.state(registration_id) is State.ENDING
+    finally:
+        backend.start_agent(journey.stack, journey.config, name="e2e-agent")
     journey.wait_state(registration_id, State.ENDED)
     assert "credentials" not in journey.kinds(email)
     assert audit(WORKSHOP).violations() == []

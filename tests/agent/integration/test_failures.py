@@ -17,6 +17,14 @@ from ..peers import make_order, run_agent_once, write_workshop
 pytestmark = pytest.mark.slow
 
 
+def wait_until_visible(queue: SqsTestQueue, timeout: float = 30) -> None:
+    """The retry delay has run out: the kept message can be received again."""
+    deadline = time.monotonic() + timeout
+    while queue.count()[0] == 0:
+        assert time.monotonic() < deadline, "the kept message never became visible again"
+        time.sleep(0.1)
+
+
 def dlq_bodies(queue: SqsTestQueue) -> list[str]:
     # Receiving from the main queue lets the redrive move an exhausted message.
     queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=0)
@@ -47,7 +55,7 @@ def test_refused_callbacks_are_not_retried_in_a_loop_nor_deleted(
 
     # and on the last delivery it tries once more, then leaves the message to the DLQ
     agent.receiver.force_status = 403
-    time.sleep(1.5)
+    wait_until_visible(queue)
     run_agent_once(agent.config_path)
     assert [c.status for c in agent.receiver.calls_for(order.order_id)] == [401, 403]
     assert [order.order_id in body for body in dlq_bodies(queue)] == [True]
@@ -68,7 +76,7 @@ def test_order_failing_until_max_receives_is_reported_failed_and_dead_lettered(
 
     run_agent_once(agent.config_path)  # first delivery: fails, kept for a retry
     assert agent.receiver.calls == []
-    time.sleep(1.5)
+    wait_until_visible(queue)
     run_agent_once(agent.config_path)  # last delivery: fails again, reported
 
     [callback] = agent.receiver.calls_for(order.order_id)

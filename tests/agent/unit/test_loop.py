@@ -18,26 +18,48 @@ from .fakes import FakeQueue, delivery
 
 
 class RecordingService:
-    """Stands in for OrderService: tracks how many orders of each seat run at once."""
+    """Stands in for OrderService: tracks how many orders of each seat run at once.
 
-    def __init__(self, seconds: float, disposition: Disposition = Disposition.DONE) -> None:
+    Staged, not timed: the first `together` orders wait for each other at a barrier (so they
+    are seen running at once, or the barrier breaks), and every order waits for `release`."""
+
+    def __init__(
+        self,
+        seconds: float = 0,
+        disposition: Disposition = Disposition.DONE,
+        together: int = 0,
+    ) -> None:
         self.seconds = seconds
         self.disposition = disposition
         self.running: Counter[str] = Counter()
         self.max_per_seat = 0
         self.max_total = 0
-        self.lock = threading.Lock()
+        self.started = 0
+        self.lock = threading.Condition()
+        self.barrier = threading.Barrier(together) if together else None
+        self.release = threading.Event()
+        self.release.set()
 
     def handle(self, message: ReceivedMessage) -> Disposition:
         seat = parse_order(message.body).seat
         with self.lock:
+            self.started += 1
+            first = self.started <= (self.barrier.parties if self.barrier else 0)
             self.running[seat] += 1
             self.max_per_seat = max(self.max_per_seat, self.running[seat])
             self.max_total = max(self.max_total, sum(self.running.values()))
+            self.lock.notify_all()
+        if first and self.barrier is not None:
+            self.barrier.wait(timeout=10)
+        self.release.wait(timeout=10)
         time.sleep(self.seconds)
         with self.lock:
             self.running[seat] -= 1
         return self.disposition
+
+    def wait_started(self, count: int) -> None:
+        with self.lock:
+            assert self.lock.wait_for(lambda: self.started >= count, timeout=10)
 
 
 def make_loop(queue: FakeQueue, service: RecordingService, visibility: int = 60) -> AgentLoop:
@@ -55,7 +77,7 @@ def test_seats_run_in_parallel_but_one_order_per_seat_at_a_time() -> None:
     orders = [make_order(OrderVerb.CREATE, n, "WOD-U") for n in (1, 2, 3)]
     orders.append(make_order(OrderVerb.CLEANUP, 1, "WOD-U"))  # same seat as the first
     queue = FakeQueue([delivery(o) for o in orders])
-    service = RecordingService(seconds=0.3)
+    service = RecordingService(together=3)  # the three seats meet while running
     make_loop(queue, service).run(once=True)
     assert service.max_per_seat == 1
     assert service.max_total == 3
@@ -65,10 +87,10 @@ def test_seats_run_in_parallel_but_one_order_per_seat_at_a_time() -> None:
 def test_retry_and_dlq_dispositions_set_the_visibility() -> None:
     order = make_order(OrderVerb.CREATE, 1, "WOD-U")
     queue = FakeQueue([delivery(order)])
-    make_loop(queue, RecordingService(0, Disposition.RETRY)).run(once=True)
+    make_loop(queue, RecordingService(disposition=Disposition.RETRY)).run(once=True)
     assert queue.extended == [(delivery(order).message_id, 7)] and queue.deleted == []
     queue = FakeQueue([delivery(order)])
-    make_loop(queue, RecordingService(0, Disposition.TO_DLQ)).run(once=True)
+    make_loop(queue, RecordingService(disposition=Disposition.TO_DLQ)).run(once=True)
     assert queue.extended == [(delivery(order).message_id, 0)]
 
 
@@ -83,11 +105,14 @@ def test_visibility_is_extended_while_an_order_runs() -> None:
 def test_stop_request_finishes_the_orders_in_hand() -> None:
     orders = [make_order(OrderVerb.CREATE, n, "WOD-U") for n in (1, 2)]
     queue = FakeQueue([delivery(o) for o in orders])
-    loop = make_loop(queue, RecordingService(seconds=1.0))
+    service = RecordingService()
+    service.release.clear()  # both orders are held in hand until the stop was requested
+    loop = make_loop(queue, service)
     runner = threading.Thread(target=loop.run)
     runner.start()
-    time.sleep(0.3)
+    service.wait_started(2)
     loop.request_stop()
+    service.release.set()
     runner.join(timeout=10)
     assert not runner.is_alive()
     assert len(queue.deleted) == 2
