@@ -44,8 +44,11 @@ class Settings(BaseSettings):
     # A registration whose follow-ups keep failing this long gets its seat back.
     sweep_give_up_seconds: int = 600
     duplicate_notice_interval_seconds: int = 600
-    # A seat not ready this long after registering gets an apology, a CLEANUP and is freed.
+    # A seat whose order the agent took this long ago and did not finish (or any seat on its
+    # way while no agent shows life) gets an apology, a CLEANUP and is freed.
     stuck_after_seconds: int = 600
+    # A PREPARE (warm seat) unanswered this long is given up on; the seat stays cold.
+    prepare_timeout_seconds: int = 900
 
     @property
     def token_key_bytes(self) -> bytes:

@@ -13,11 +13,13 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from .orders import Identifier, OrderVerb, Token
+from .workshop import WorkshopId
 
 CALLBACK_SCHEMA_VERSION: Literal[1] = 1
 
 
 class Outcome(StrEnum):
+    STARTED = "started"  # progress: the agent took the order (the stuck clock starts)
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
@@ -27,13 +29,24 @@ class AgentCallback(BaseModel):
 
     schema_version: Literal[1] = CALLBACK_SCHEMA_VERSION
     order_id: Identifier
-    registration_id: Identifier
+    registration_id: Identifier | None = None
+    workshop_id: WorkshopId | None = Field(default=None, description="PREPARE only.")
+    student: int | None = Field(default=None, ge=1, description="PREPARE only.")
     verb: OrderVerb
     callback_token: Token
     outcome: Outcome
     password: SecretStr | None = Field(default=None, min_length=12, max_length=128)
     error: str | None = Field(default=None, max_length=2000)
     finished_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _the_seat_of_a_prepare(self) -> AgentCallback:
+        if self.verb is OrderVerb.PREPARE:
+            if self.registration_id is not None or self.workshop_id is None or not self.student:
+                raise ValueError("a PREPARE callback names its workshop and student only")
+        elif self.registration_id is None or self.workshop_id or self.student:
+            raise ValueError(f"a {self.verb.value} callback names its registration only")
+        return self
 
     @model_validator(mode="after")
     def _password_only_for_created_seats(self) -> AgentCallback:
@@ -46,7 +59,7 @@ class AgentCallback(BaseModel):
 
     def to_wire(self) -> str:
         """JSON with the password revealed: for the signed request body only."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude_none=True)
         if self.password is not None:
             data["password"] = self.password.get_secret_value()
         return json.dumps(data, separators=(",", ":"), sort_keys=True)

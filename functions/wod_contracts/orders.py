@@ -2,6 +2,10 @@
 
 Versioned and strict (`extra="forbid"`): a message from a newer API is refused loudly,
 never half-understood. An order never carries a password.
+
+CREATE, CLEANUP and RESET are about a participant's registration. PREPARE is about a free seat:
+the agent deploys the workshop into it ahead of time, with no usable password, so that a later
+CREATE of that seat only has to set one (a warm seat).
 """
 
 from __future__ import annotations
@@ -10,7 +14,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from .workshop import BackendName, WorkshopId
 
@@ -26,6 +37,7 @@ class OrderVerb(StrEnum):
     CREATE = "CREATE"
     CLEANUP = "CLEANUP"
     RESET = "RESET"
+    PREPARE = "PREPARE"
 
 
 def username_for(student: int) -> str:
@@ -39,7 +51,9 @@ class Order(BaseModel):
     schema_version: Literal[1] = ORDER_SCHEMA_VERSION
     order_id: Identifier
     verb: OrderVerb
-    registration_id: Identifier
+    registration_id: Identifier | None = Field(
+        default=None, description="The participant's registration; none for PREPARE."
+    )
     workshop_id: WorkshopId
     backend: BackendName
     student: int = Field(ge=1)
@@ -48,7 +62,18 @@ class Order(BaseModel):
         "The API keeps only its hash."
     )
     issued_at: AwareDatetime
-    ends_at: AwareDatetime
+    ends_at: AwareDatetime | None = Field(
+        default=None, description="When the session ends; none for PREPARE."
+    )
+
+    @model_validator(mode="after")
+    def _registration_unless_prepare(self) -> Order:
+        prepare = self.verb is OrderVerb.PREPARE
+        if prepare and (self.registration_id is not None or self.ends_at is not None):
+            raise ValueError("a PREPARE order belongs to no registration and has no end")
+        if not prepare and (self.registration_id is None or self.ends_at is None):
+            raise ValueError(f"a {self.verb.value} order needs registration_id and ends_at")
+        return self
 
     @property
     def username(self) -> str:
@@ -66,4 +91,4 @@ def parse_order(body: str) -> Order:
 
 def order_expired(order: Order, now: datetime) -> bool:
     """A CREATE whose session is already over must not deploy anything."""
-    return order.verb is OrderVerb.CREATE and now >= order.ends_at
+    return order.verb is OrderVerb.CREATE and order.ends_at is not None and now >= order.ends_at

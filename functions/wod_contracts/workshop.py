@@ -15,6 +15,7 @@ BackendName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 +#.-]{0,30}$")]
 
 DEFAULT_REMINDER_MINUTES = 60
+DEFAULT_WARM_SEATS = 2
 
 
 class EndAction(StrEnum):
@@ -102,6 +103,19 @@ class Workshop(_Strict):
         pattern=r"^[\w][\w.-]*\.svg$",
         description="An SVG file in the workshop's directory; if absent a branded one is made.",
     )
+    warm_seats: int = Field(
+        default=DEFAULT_WARM_SEATS,
+        ge=0,
+        le=1000,
+        description="Free seats kept deployed ahead of time (notebooks and setup in place, no "
+        "valid password), so that a registration gets its login in seconds. 0 turns it off; "
+        "at most the capacity is kept warm.",
+    )
+    warm_server: bool = Field(
+        default=False,
+        description="Also keep the JupyterLab server of each warm seat running (memory on the "
+        "hub host for each warm seat; the first click on Start then opens at once).",
+    )
     visibility: Visibility = Visibility.PUBLIC
     active: bool = True
     backend: BackendName = "default"
@@ -120,6 +134,11 @@ class Workshop(_Strict):
     @property
     def capacity(self) -> int:
         return self.students.capacity
+
+    @property
+    def warm_target(self) -> int:
+        """How many free seats the cloud keeps prepared."""
+        return min(self.warm_seats, self.capacity)
 
     @property
     def reminder_minutes(self) -> int:

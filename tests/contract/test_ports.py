@@ -335,3 +335,96 @@ def test_the_twin_keeps_registrations_immutable(ports: Ports) -> None:
     ports.store.apply(read, to_deploying(), NOW)
     assert read.state is State.PENDING
     assert replace(read, state=State.DEPLOYING) == ports.store.get(registration.registration_id)
+
+
+# -- the warm pool -----------------------------------------------------------------------------
+
+
+def test_preparations_are_reserved_only_on_the_pool_as_read(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=4)
+    seats = ports.catalog.get(workshop.id, consistent=True)
+    first, second = sorted(seats.free_students)[:2]
+    assert ports.catalog.reserve_preparations(workshop.id, {first: "a" * 32}, NOW, seats.version)
+    assert not ports.catalog.reserve_preparations(
+        workshop.id, {second: "b" * 32}, NOW, seats.version
+    )
+    after = ports.catalog.get(workshop.id, consistent=True)
+    assert set(after.preparing) == {first} and after.preparing[first].order_id == "a" * 32
+    assert after.preparing[first].since == NOW and after.version > seats.version
+
+
+def test_a_prepared_seat_turns_warm_once_and_only_for_its_order(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    seats = ports.catalog.get(workshop.id, consistent=True)
+    student = min(seats.free_students)
+    ports.catalog.reserve_preparations(workshop.id, {student: "c" * 32}, NOW, seats.version)
+    assert not ports.catalog.mark_warm(workshop.id, student, "d" * 32)
+    assert ports.catalog.mark_warm(workshop.id, student, "c" * 32)
+    assert not ports.catalog.mark_warm(workshop.id, student, "c" * 32)
+    after = ports.catalog.get(workshop.id, consistent=True)
+    assert after.warm_students == {student} and not after.preparing
+
+
+def test_a_claim_takes_the_seat_out_of_the_warm_pool_and_its_preparation(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    seats = ports.catalog.get(workshop.id, consistent=True)
+    warm, preparing = sorted(seats.free_students)[:2]
+    ports.catalog.reserve_preparations(
+        workshop.id, {warm: "e" * 32, preparing: "f" * 32}, NOW, seats.version
+    )
+    ports.catalog.mark_warm(workshop.id, warm, "e" * 32)
+    claimed(ports, workshop, warm)
+    claimed(ports, workshop, preparing)
+    after = ports.catalog.get(workshop.id, consistent=True)
+    assert not after.warm_students and not after.preparing
+    assert not ports.catalog.mark_warm(workshop.id, preparing, "f" * 32)  # taken meanwhile
+
+
+def test_a_dropped_preparation_leaves_the_seat_cold_and_may_pause(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=2)
+    seats = ports.catalog.get(workshop.id, consistent=True)
+    student = min(seats.free_students)
+    ports.catalog.reserve_preparations(workshop.id, {student: "g" * 32}, NOW, seats.version)
+    assert not ports.catalog.drop_preparation(workshop.id, student, "h" * 32)
+    until = NOW + timedelta(minutes=15)
+    assert ports.catalog.drop_preparation(workshop.id, student, "g" * 32, pause_until=until)
+    after = ports.catalog.get(workshop.id, consistent=True)
+    assert not after.preparing and student in after.free_students
+    assert after.warm_paused_until == until
+
+
+def test_reseeding_keeps_the_warm_pool_of_students_still_in_range(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    seats = ports.catalog.get(workshop.id, consistent=True)
+    low, _, high = sorted(seats.free_students)
+    ports.catalog.reserve_preparations(
+        workshop.id, {low: "i" * 32, high: "j" * 32}, NOW, seats.version
+    )
+    ports.catalog.mark_warm(workshop.id, low, "i" * 32)
+    smaller = workshop.model_copy(
+        update={"students": workshop.students.model_copy(update={"last": high - 1})}
+    )
+    ports.catalog.seed([smaller], NOW)
+    after = ports.catalog.get(workshop.id, consistent=True)
+    assert after.warm_students == {low} and not after.preparing
+
+
+def test_every_workshop_is_seen_by_the_warm_pool(ports: Ports) -> None:
+    private = new_workshop(ports, visibility="private", active=False)
+    assert private.id in {seats.workshop.id for seats in ports.catalog.every()}
+
+
+def test_the_agent_taking_an_order_is_noted_once(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    assert not ports.store.note_taken(registration, "k" * 32, NOW)  # not its order
+    assert ports.store.note_taken(registration, registration.order_id, NOW)
+    assert not ports.store.note_taken(registration, registration.order_id, NOW + timedelta(1))
+    assert ports.store.get(registration.registration_id).taken_at == NOW
+
+
+def test_a_backends_last_sign_of_life_is_kept(ports: Ports) -> None:
+    backend = f"b{uuid.uuid4().hex[:8]}"
+    assert ports.guards.last_seen(backend) is None
+    ports.guards.seen(backend, NOW)
+    ports.guards.seen(backend, NOW + timedelta(minutes=1))
+    assert ports.guards.last_seen(backend) == NOW + timedelta(minutes=1)

@@ -27,10 +27,12 @@ def callback_for(
         "callback_token": order.callback_token,
         "outcome": outcome,
         "password": password or ("Correct-Horse-42" if created else None),
-        "error": None if outcome is Outcome.SUCCEEDED else "playbook failed",
+        "error": None if outcome in (Outcome.SUCCEEDED, Outcome.STARTED) else "playbook failed",
         "finished_at": datetime.now(UTC),
         **changes,
     }
+    if order.verb.value == "PREPARE":  # about a seat of a workshop, not a registration
+        fields.update(workshop_id=order.workshop_id, student=order.student)
     return AgentCallback.model_validate(fields)
 
 

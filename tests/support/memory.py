@@ -28,7 +28,7 @@ from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import HOLDS_SEAT, State
 from wod.domain.transitions import Transition
-from wod.domain.workshops import WorkshopSeats
+from wod.domain.workshops import Preparation, WorkshopSeats
 from wod.services.wiring import Adapters, Services, wire
 from wod.settings import REPO_ROOT, Settings
 from wod_contracts.orders import Order
@@ -42,6 +42,21 @@ class _Pool:
     workshop: Workshop
     free: set[int]
     badge_svg: str | None = None
+    warm: set[int] = field(default_factory=set)
+    preparing: dict[int, Preparation] = field(default_factory=dict)
+    version: int = 0
+    paused_until: datetime | None = None
+
+    def seats(self) -> WorkshopSeats:
+        return WorkshopSeats(
+            self.workshop,
+            frozenset(self.free),
+            self.badge_svg,
+            frozenset(self.warm),
+            dict(self.preparing),
+            self.version,
+            self.paused_until,
+        )
 
 
 @dataclass
@@ -59,6 +74,7 @@ class MemoryTables:
         self.pools: dict[str, _Pool] = {}
         self.rows: dict[str, _Row] = {}
         self.guards: dict[str, str | None] = {}
+        self.seen: dict[str, datetime] = {}
 
 
 def email_guard_id(workshop_id: str, email: str) -> str:
@@ -66,7 +82,8 @@ def email_guard_id(workshop_id: str, email: str) -> str:
 
 
 class MemoryCatalog:
-    """The Catalog port; `seed` as `WorkshopStore.seed` does (seats in use are left alone)."""
+    """The Catalog and WarmPool ports; `seed` as `WorkshopStore.seed` does (seats in use are
+    left alone)."""
 
     def __init__(self, tables: MemoryTables) -> None:
         self._tables = tables
@@ -78,26 +95,28 @@ class MemoryCatalog:
             for workshop in workshops:
                 wanted = set(workshop.students.numbers())
                 pool = self._tables.pools.get(workshop.id)
+                badge = (badges or {}).get(workshop.id)
                 if pool is None:
-                    free = wanted
-                else:
-                    held = {
-                        row.registration.student
-                        for row in self._tables.rows.values()
-                        if row.registration.workshop_id == workshop.id
-                        and row.registration.state in HOLDS_SEAT
-                    }
-                    free = (pool.free & wanted) | (wanted - held - pool.free)
-                self._tables.pools[workshop.id] = _Pool(
-                    workshop, free, (badges or {}).get(workshop.id)
-                )
+                    self._tables.pools[workshop.id] = _Pool(workshop, wanted, badge)
+                    continue
+                held = {
+                    row.registration.student
+                    for row in self._tables.rows.values()
+                    if row.registration.workshop_id == workshop.id
+                    and row.registration.state in HOLDS_SEAT
+                }
+                pool.free = (pool.free & wanted) | (wanted - held - pool.free)
+                pool.warm &= pool.free
+                pool.preparing = {s: p for s, p in pool.preparing.items() if s in pool.free}
+                pool.workshop, pool.badge_svg = workshop, badge
+                pool.version += 1
 
     def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats:
         with self._tables.lock:
             pool = self._tables.pools.get(workshop_id)
             if pool is None:
                 raise WorkshopNotFoundError(workshop_id)
-            return WorkshopSeats(pool.workshop, frozenset(pool.free), pool.badge_svg)
+            return pool.seats()
 
     def listed(self) -> list[WorkshopSeats]:
         with self._tables.lock:
@@ -107,6 +126,47 @@ class MemoryCatalog:
                 if pool.workshop.active and pool.workshop.visibility is Visibility.PUBLIC
             ]
         return sorted(shown, key=lambda seats: seats.workshop.title.lower())
+
+    def every(self) -> list[WorkshopSeats]:
+        with self._tables.lock:
+            return [pool.seats() for pool in self._tables.pools.values()]
+
+    def reserve_preparations(
+        self, workshop_id: str, orders: Mapping[int, str], now: datetime, version: int
+    ) -> bool:
+        with self._tables.lock:
+            pool = self._tables.pools[workshop_id]
+            if pool.version != version:
+                return False
+            for student, order_id in orders.items():
+                pool.preparing[student] = Preparation(order_id, now)
+            pool.version += 1
+            return True
+
+    def mark_warm(self, workshop_id: str, student: int, order_id: str) -> bool:
+        with self._tables.lock:
+            pool = self._tables.pools[workshop_id]
+            entry = pool.preparing.get(student)
+            if entry is None or entry.order_id != order_id or student not in pool.free:
+                return False
+            del pool.preparing[student]
+            pool.warm.add(student)
+            pool.version += 1
+            return True
+
+    def drop_preparation(
+        self, workshop_id: str, student: int, order_id: str, pause_until: datetime | None = None
+    ) -> bool:
+        with self._tables.lock:
+            pool = self._tables.pools[workshop_id]
+            entry = pool.preparing.get(student)
+            if entry is None or entry.order_id != order_id:
+                return False
+            del pool.preparing[student]
+            if pause_until is not None:
+                pool.paused_until = pause_until
+            pool.version += 1
+            return True
 
 
 class MemoryStore:
@@ -130,6 +190,9 @@ class MemoryStore:
             if registration.registration_id in tables.rows:
                 raise RuntimeError("transaction cancelled: registration id exists")
             pool.free.discard(registration.student)
+            pool.warm.discard(registration.student)
+            pool.preparing.pop(registration.student, None)
+            pool.version += 1
             tables.rows[registration.registration_id] = _Row(registration, registration.created_at)
             tables.guards[guard] = registration.registration_id
 
@@ -192,6 +255,7 @@ class MemoryStore:
                 if pool is None or tables.guards.get(guard) != rid:
                     raise RuntimeError("transaction cancelled: pool or guard missing")
                 pool.free.add(stored.student)
+                pool.version += 1
                 del tables.guards[guard]
             row.registration, row.updated_at = updated, now
         return registration.with_state(change.to) if change.releases_seat else updated
@@ -203,6 +267,21 @@ class MemoryStore:
                 row.registration, follow_ups=row.registration.follow_ups - {step}
             )
             return row.registration.follow_ups
+
+    def note_taken(self, registration: Registration, order_id: str, now: datetime) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration.registration_id)
+            stored = row.registration if row else None
+            if (
+                row is None
+                or stored is None
+                or stored.state not in (State.PENDING, State.DEPLOYING)
+                or stored.order_id != order_id
+                or stored.taken_at is not None
+            ):
+                return False
+            row.registration = replace(stored, taken_at=now)
+            return True
 
     def touch(self, registration: Registration, now: datetime) -> None:
         with self._tables.lock:
@@ -268,6 +347,14 @@ class MemoryGuards:
     def is_suppressed(self, email: str) -> bool:
         with self._tables.lock:
             return f"suppressed#{email.lower()}" in self._tables.guards
+
+    def seen(self, backend: str, now: datetime) -> None:
+        with self._tables.lock:
+            self._tables.seen[backend] = now
+
+    def last_seen(self, backend: str) -> datetime | None:
+        with self._tables.lock:
+            return self._tables.seen.get(backend)
 
 
 class Outage:

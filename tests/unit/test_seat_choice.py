@@ -43,8 +43,14 @@ def test_an_empty_pool_is_full() -> None:
 
 def test_the_choice_is_always_a_free_student_and_spreads_over_the_pool() -> None:
     rng = random.Random(7)
-    picks = {choose_student({5, 7, 9}, rng) for _ in range(200)}
+    picks = {choose_student({5, 7, 9}, rng=rng) for _ in range(200)}
     assert picks == {5, 7, 9}
+
+
+def test_a_warm_seat_is_taken_first_when_there_is_one() -> None:
+    rng = random.Random(7)
+    assert {choose_student({5, 7, 9}, {7, 9}, rng=rng) for _ in range(200)} == {7, 9}
+    assert choose_student({5}, {7}, rng=rng) == 5  # a warm student no longer free is not taken
 
 
 def test_the_time_starts_at_registration_and_the_reminder_comes_an_hour_before() -> None:

@@ -1,9 +1,10 @@
-"""One-time values and the suppression list, in the guards table. Implements the OneTimeGuards
-and Suppressions ports (the email guards belong to the seat claim, in `registrations`)."""
+"""One-time values, the suppression list and the backends' last signs of life, in the guards
+table. Implements the OneTimeGuards, Suppressions and BackendPresence ports (the email guards
+belong to the seat claim, in `registrations`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -13,6 +14,10 @@ from .models import GuardRecord
 
 def suppression_id(email: str) -> str:
     return f"suppressed#{email.lower()}"
+
+
+def backend_id(backend: str) -> str:
+    return f"backend#{backend}"
 
 
 class GuardStore:
@@ -38,3 +43,13 @@ class GuardStore:
         except DoesNotExist:
             return False
         return True
+
+    def seen(self, backend: str, now: datetime) -> None:
+        """The backend's agent reported progress now (kept a day after it last did)."""
+        GuardRecord(backend_id(backend), seen_at=now, expires_at=now + timedelta(days=1)).save()
+
+    def last_seen(self, backend: str) -> datetime | None:
+        try:
+            return GuardRecord.get(backend_id(backend)).seen_at
+        except DoesNotExist:
+            return None

@@ -6,9 +6,12 @@ against these models, so the two cannot drift.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     NumberSetAttribute,
     TTLAttribute,
@@ -36,7 +39,13 @@ class WorkshopRecord(Model):
     capacity = NumberAttribute()
     # DynamoDB has no empty sets: the attribute disappears when the last seat is taken.
     free_students = NumberSetAttribute(null=True)
-    # Bumped by every claim and release, so that re-seeding never overwrites a concurrent change.
+    # Free students whose seat the backend prepared ahead of time (a subset of free_students).
+    warm_students = NumberSetAttribute(null=True)
+    # Student number (as a string) -> {"order_id", "since"} of a PREPARE not answered yet. Always
+    # present (maybe empty): a claim removes its student's entry by path, which needs the map.
+    preparing = MapAttribute[str, Any](default=dict)
+    warm_paused_until = UTCDateTimeAttribute(null=True)
+    # Bumped by every change of the pool, so that no writer overwrites a concurrent change.
     pool_version = NumberAttribute(default=0)
     updated_at = UTCDateTimeAttribute()
 
@@ -77,6 +86,8 @@ class RegistrationRecord(Model):
     duplicate_notice_at = NumberAttribute(null=True)
     reminder_sent_at = NumberAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)
+    warm_seat = BooleanAttribute(null=True)
+    taken_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_state = StateIndex()
@@ -92,6 +103,7 @@ class GuardRecord(Model):
     guard_id = UnicodeAttribute(hash_key=True)
     registration_id = UnicodeAttribute(null=True)  # an email guard: who holds the seat
     reason = UnicodeAttribute(null=True)  # a suppression: the SES event that caused it
+    seen_at = UTCDateTimeAttribute(null=True)  # a backend: its agent's last progress report
     expires_at = TTLAttribute(null=True)
 
 

@@ -53,6 +53,8 @@ def to_domain(record: RegistrationRecord) -> Registration:
         follow_ups=frozenset(FollowUp(step) for step in record.follow_ups or ()),
         error=record.error or "",
         end_reason=EndReason(record.end_reason) if record.end_reason else None,
+        warm_seat=bool(record.warm_seat),
+        taken_at=record.taken_at,
     )
 
 
@@ -74,6 +76,7 @@ def to_record(registration: Registration) -> RegistrationRecord:
         order_id=registration.order_id,
         order_verb=registration.order_verb.value,
         follow_ups={step.value for step in registration.follow_ups} or None,
+        warm_seat=registration.warm_seat or None,
         expires_at=registration.expires_at,
     )
 
@@ -132,6 +135,10 @@ class RegistrationStore:
                     pool,
                     actions=[
                         WorkshopRecord.free_students.delete({registration.student}),
+                        # A warm seat stops being warm, a seat being prepared stops waiting
+                        # for its PREPARE (the agent runs it, then this CREATE, in order).
+                        WorkshopRecord.warm_students.delete({registration.student}),
+                        WorkshopRecord.preparing[str(registration.student)].remove(),
                         WorkshopRecord.pool_version.add(1),
                     ],
                     condition=WorkshopRecord.free_students.contains(registration.student)
@@ -235,6 +242,25 @@ class RegistrationStore:
         record = RegistrationRecord(registration_id)
         record.update(actions=[RegistrationRecord.follow_ups.delete({step.value})])
         return frozenset(FollowUp(s) for s in record.follow_ups or ())
+
+    def note_taken(self, registration: Registration, order_id: str, now: datetime) -> bool:
+        """The agent took the registration's current order: the stuck clock starts now. Once
+        per order (a repeated progress report keeps the first time); False if it is not the
+        current order of a seat on its way any more."""
+        condition = (
+            RegistrationRecord.state.is_in(State.PENDING.value, State.DEPLOYING.value)
+            & (RegistrationRecord.order_id == order_id)
+            & RegistrationRecord.taken_at.does_not_exist()
+        )
+        try:
+            RegistrationRecord(registration.registration_id).update(
+                actions=[RegistrationRecord.taken_at.set(now)], condition=condition
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
 
     def touch(self, registration: Registration, now: datetime) -> None:
         """Mark a registration as just looked after, without changing its state."""

@@ -1,23 +1,34 @@
-"""Workshops in DynamoDB: the catalog as seeded from `workshop.yml` files, with live seats.
-
-Read by the API; written by the seeding step (`wod.seed`) at deploy time and by `make demo`.
+"""Workshops in DynamoDB: the catalog as seeded from `workshop.yml` files, with live seats and
+the warm pool. Read by the API; the pool's warm side is written by the warm-seat service; the
+catalog by the seeding step (`wod.seed`) at deploy time and by `make demo`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from wod.domain.errors import WorkshopNotFoundError
 from wod.domain.states import HOLDS_SEAT
-from wod.domain.workshops import WorkshopSeats
+from wod.domain.workshops import Preparation, WorkshopSeats
 from wod_contracts.workshop import Visibility, Workshop
 
 from .conditions import condition_failed
 from .models import RegistrationRecord, WorkshopRecord
+
+
+def _preparations(raw: Any) -> dict[int, Preparation]:
+    entries = _raw_map(raw)
+    return {
+        int(student): Preparation(
+            str(entry["order_id"]), datetime.fromtimestamp(float(entry["since"]), UTC)
+        )
+        for student, entry in entries.items()
+    }
 
 
 def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
@@ -25,11 +36,25 @@ def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
         workshop=Workshop.model_validate(record.meta),
         free_students=frozenset(int(s) for s in record.free_students or ()),
         badge_svg=record.badge_svg,
+        warm_students=frozenset(int(s) for s in record.warm_students or ()),
+        preparing=_preparations(record.preparing),
+        version=int(record.pool_version or 0),
+        warm_paused_until=record.warm_paused_until,
     )
 
 
+def _conditional_update(record: WorkshopRecord, actions: list[Any], condition: Condition) -> bool:
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
 class WorkshopStore:
-    """Implements the Catalog port; `seed` is the deploy step's."""
+    """Implements the Catalog and WarmPool ports; `seed` is the deploy step's."""
 
     def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats:
         """One workshop (active or not, public or private); WorkshopNotFoundError if unknown."""
@@ -44,6 +69,53 @@ class WorkshopStore:
             (WorkshopRecord.active == True) & (WorkshopRecord.public == True)  # noqa: E712
         )
         return sorted((_to_seats(r) for r in records), key=lambda s: s.workshop.title.lower())
+
+    # -- the warm pool -------------------------------------------------------------------------
+
+    def every(self) -> list[WorkshopSeats]:
+        return [_to_seats(record) for record in WorkshopRecord.scan(consistent_read=True)]
+
+    def reserve_preparations(
+        self, workshop_id: str, orders: Mapping[int, str], now: datetime, version: int
+    ) -> bool:
+        """Note PREPARE orders for these free students, if the pool is still as read (so two
+        top-ups never prepare more than the target). False if it changed meanwhile."""
+        preparing = WorkshopRecord.preparing
+        actions: list[Any] = [
+            preparing[str(student)].set({"order_id": order_id, "since": now.timestamp()})
+            for student, order_id in orders.items()
+        ]
+        actions.append(WorkshopRecord.pool_version.add(1))
+        return _conditional_update(
+            WorkshopRecord(workshop_id), actions, WorkshopRecord.pool_version == version
+        )
+
+    def mark_warm(self, workshop_id: str, student: int, order_id: str) -> bool:
+        """The backend prepared the seat: warm, if this PREPARE is still the seat's and the
+        student still free (a registration may have taken it meanwhile)."""
+        entry = WorkshopRecord.preparing[str(student)]
+        return _conditional_update(
+            WorkshopRecord(workshop_id),
+            [
+                WorkshopRecord.warm_students.add({student}),
+                entry.remove(),
+                WorkshopRecord.pool_version.add(1),
+            ],
+            (entry["order_id"] == order_id) & WorkshopRecord.free_students.contains(student),
+        )
+
+    def drop_preparation(
+        self, workshop_id: str, student: int, order_id: str, pause_until: datetime | None = None
+    ) -> bool:
+        """Forget a PREPARE that failed or was lost: the seat stays cold. A failure may pause
+        the workshop's top-ups for a while."""
+        entry = WorkshopRecord.preparing[str(student)]
+        actions: list[Any] = [entry.remove(), WorkshopRecord.pool_version.add(1)]
+        if pause_until is not None:
+            actions.append(WorkshopRecord.warm_paused_until.set(pause_until))
+        return _conditional_update(
+            WorkshopRecord(workshop_id), actions, entry["order_id"] == order_id
+        )
 
     def seed(
         self, workshops: Iterable[Workshop], now: datetime, badges: Mapping[str, str] | None = None
@@ -66,10 +138,17 @@ class WorkshopStore:
             free = {int(s) for s in record.free_students or ()}
             held = self._held_students(workshop.id)
             new_free = (free & wanted) | (wanted - held - free)
+            warm = {int(s) for s in record.warm_students or ()} & new_free
+            preparing = {
+                student: entry
+                for student, entry in _raw_map(record.preparing).items()
+                if int(student) in new_free
+            }
             condition: Condition = WorkshopRecord.pool_version == record.pool_version
+            record.pool_version = int(record.pool_version or 0) + 1
         except DoesNotExist:
             record = WorkshopRecord(workshop.id, pool_version=0)
-            new_free = wanted
+            new_free, warm, preparing = wanted, set(), {}
             condition = WorkshopRecord.workshop_id.does_not_exist()
         record.meta = workshop.model_dump(mode="json")
         record.active = workshop.active
@@ -78,6 +157,8 @@ class WorkshopStore:
         record.badge_svg = badge_svg
         # NumberSetAttribute is typed as floats; student numbers are ints and stay ints.
         record.free_students = new_free or None  # type: ignore[assignment]
+        record.warm_students = warm or None  # type: ignore[assignment]
+        record.preparing = preparing
         record.updated_at = now
         try:
             record.save(condition=condition)
@@ -96,3 +177,7 @@ class WorkshopStore:
         ):
             held.add(int(record.student))
         return held
+
+
+def _raw_map(raw: Any) -> dict[str, Any]:
+    return dict(raw.as_dict() if hasattr(raw, "as_dict") else raw or {})

@@ -1,4 +1,5 @@
-"""`/api/agent/callbacks`: the backend agent reports an order done (signed, see wod_contracts)."""
+"""`/api/agent/callbacks`: the backend agent reports an order taken, done or failed (signed, see
+wod_contracts)."""
 
 from __future__ import annotations
 
@@ -25,5 +26,7 @@ def agent_callback() -> dict[str, str]:
     services: Services = router.context["services"]
     event = router.current_event
     body = (event.decoded_body or "").encode()
-    registration = services.callbacks.handle(event.headers, body)
-    return {"registration_id": registration.registration_id, "status": registration.state.value}
+    answer = services.callbacks.handle(event.headers, body)
+    if answer.registration_id is None:  # a PREPARE: about a free seat, not a registration
+        return {"order_id": answer.order_id, "status": answer.status}
+    return {"registration_id": answer.registration_id, "status": answer.status}

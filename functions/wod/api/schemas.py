@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wod.domain.workshops import WorkshopSeats
 from wod.services.participants import StatusView
@@ -93,6 +93,10 @@ class RegistrationStatus(BaseModel):
     ends_at: datetime
     username: str | None
     start_url: str | None
+    queue_position: int | None = Field(
+        default=None,
+        description="While the seat waits for the backend: how many seats are ahead of it.",
+    )
 
     @classmethod
     def of(cls, view: StatusView) -> RegistrationStatus:
@@ -107,6 +111,7 @@ class RegistrationStatus(BaseModel):
             ends_at=r.ends_at,
             username=r.username if view.start_url else None,
             start_url=view.start_url,
+            queue_position=view.queue_position,
         )
 
 

@@ -69,6 +69,8 @@ class Registration:
     follow_ups: frozenset[FollowUp] = field(default_factory=frozenset)
     error: str = ""
     end_reason: EndReason | None = None
+    warm_seat: bool = False  # the seat was prepared ahead of time when it was claimed
+    taken_at: datetime | None = None  # when the agent took the current order
 
     @property
     def username(self) -> str:
@@ -83,7 +85,12 @@ class Registration:
 
 
 def plan_registration(
-    request: RegistrationRequest, workshop: Workshop, student: int, now: datetime
+    request: RegistrationRequest,
+    workshop: Workshop,
+    student: int,
+    now: datetime,
+    *,
+    warm_seat: bool = False,
 ) -> Registration:
     """The registration to write when `student` is claimed: the time starts now (the terms)."""
     ends_at = now + timedelta(minutes=workshop.duration_minutes)
@@ -103,15 +110,20 @@ def plan_registration(
         order_id=new_id(),
         order_verb=OrderVerb.CREATE,
         follow_ups=frozenset(START_FOLLOW_UPS),
+        warm_seat=warm_seat,
     )
 
 
-def choose_student(free: Collection[int], rng: random.Random | None = None) -> int:
-    """Pick a free student at random: concurrent registrations then rarely pick the same one,
-    so the conditional claim seldom has to retry."""
+def choose_student(
+    free: Collection[int], warm: Collection[int] = (), rng: random.Random | None = None
+) -> int:
+    """Pick a free student, a warm one if any (its login comes in seconds), at random among
+    them: concurrent registrations then rarely pick the same one, so the conditional claim
+    seldom has to retry."""
     if not free:
         raise WorkshopFullError("no free seat")
-    return (rng or random.SystemRandom()).choice(sorted(free))
+    ready = sorted(set(warm) & set(free))
+    return (rng or random.SystemRandom()).choice(ready or sorted(free))
 
 
 def end_verb(workshop: Workshop) -> OrderVerb:

@@ -1,13 +1,15 @@
-"""What the API does when the backend agent reports an order done or failed.
+"""What the API does when the backend agent reports an order taken, done or failed.
 
 Authenticated twice: the request is signed with the shared secret (and a signature is accepted
 once), and the body carries the one-time token of its order, so a leaked order cannot touch
 another registration. Every state change is conditional on the order still being current.
+A PREPARE's callback is about a free seat of a workshop's pool, not a registration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aws_lambda_powertools import Logger
@@ -19,6 +21,7 @@ from wod.domain.errors import (
     OrderNotCurrentError,
     RegistrationNotFoundError,
     UnauthorizedCallbackError,
+    WorkshopNotFoundError,
 )
 from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
@@ -30,12 +33,22 @@ from wod_contracts.orders import OrderVerb
 
 from .links import Hubs
 from .notifications import Notifier
-from .ports import Catalog, Clock, Ledger, OneTimeGuards
+from .ports import Catalog, Clock, Guards, Ledger
 from .sessions import Sessions
+from .warm_seats import WarmSeats
 
 logger = Logger(child=True)
 
 REPLAY_WINDOW = timedelta(seconds=2 * signing.TOLERANCE_SECONDS)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the API answers the agent: whose order it was and where it stands now."""
+
+    order_id: str
+    status: str
+    registration_id: str | None = None
 
 
 class CallbackService:
@@ -43,16 +56,18 @@ class CallbackService:
         self,
         *,
         secret: Callable[[], bytes],
-        guards: OneTimeGuards,
+        guards: Guards,
         ledger: Ledger,
         catalog: Catalog,
         notifier: Notifier,
         sessions: Sessions,
+        warm_seats: WarmSeats,
         hubs: Hubs,
         token_key: bytes,
         clock: Clock,
     ) -> None:
         self._secret = secret
+        self._warm_seats = warm_seats
         self._guards = guards
         self._ledger = ledger
         self._catalog = catalog
@@ -62,21 +77,26 @@ class CallbackService:
         self._token_key = token_key
         self._clock = clock
 
-    def handle(self, headers: Mapping[str, str], body: bytes) -> Registration:
+    def handle(self, headers: Mapping[str, str], body: bytes) -> Answer:
         callback = self._authenticate(headers, body)
+        if callback.verb is OrderVerb.PREPARE:
+            return self._prepare(callback)
         registration = self._authorize(callback)
+        self._guards.seen(registration.backend, self._clock())
+        if callback.outcome is Outcome.STARTED:
+            return self._started(registration, callback)
         if callback.verb is OrderVerb.CREATE:
             if callback.outcome is Outcome.SUCCEEDED:
-                return self._created(registration, callback)
-            return self._create_failed(registration, callback)
+                return _answer(self._created(registration, callback), callback)
+            return _answer(self._create_failed(registration, callback), callback)
         if callback.outcome is Outcome.SUCCEEDED:
-            return self._ended(registration, callback)
+            return _answer(self._ended(registration, callback), callback)
         logger.error(
             "the backend could not wipe a seat",
             registration_id=registration.registration_id,
             error=callback.error,
         )
-        return registration
+        return _answer(registration, callback)
 
     # -- authentication ------------------------------------------------------------------------
 
@@ -91,10 +111,14 @@ class CallbackService:
         # A signed but malformed body raises ValidationError: a 422 naming the fields.
         return AgentCallback.model_validate_json(body)
 
-    def _authorize(self, callback: AgentCallback) -> Registration:
+    def _check_token(self, callback: AgentCallback) -> None:
         expected = tokens.callback_token(self._token_key, callback.order_id)
         if not tokens.matches(expected, callback.callback_token):
             raise ForbiddenCallbackError(callback.order_id)
+
+    def _authorize(self, callback: AgentCallback) -> Registration:
+        self._check_token(callback)
+        assert callback.registration_id is not None  # the contract: all but PREPARE have one
         try:
             registration = self._ledger.get(callback.registration_id)
         except RegistrationNotFoundError as exc:
@@ -107,6 +131,38 @@ class CallbackService:
         return registration
 
     # -- outcomes ------------------------------------------------------------------------------
+
+    def _prepare(self, callback: AgentCallback) -> Answer:
+        """A PREPARE is answered by the pool: its seat must still be waiting for this order."""
+        self._check_token(callback)
+        assert callback.workshop_id is not None and callback.student is not None
+        try:
+            seats = self._catalog.get(callback.workshop_id)
+        except WorkshopNotFoundError as exc:
+            raise ForbiddenCallbackError(callback.order_id) from exc
+        self._guards.seen(seats.workshop.backend, self._clock())
+        if callback.outcome is Outcome.STARTED:
+            return Answer(callback.order_id, "preparing")
+        args = (callback.workshop_id, callback.student, callback.order_id)
+        if callback.outcome is Outcome.SUCCEEDED:
+            if not self._warm_seats.prepared(*args):
+                raise OrderNotCurrentError(callback.order_id)
+            return Answer(callback.order_id, "warm")
+        logger.error(
+            "the backend could not prepare a seat",
+            workshop_id=callback.workshop_id,
+            student=callback.student,
+            error=callback.error,
+        )
+        if not self._warm_seats.failed(*args):
+            raise OrderNotCurrentError(callback.order_id)
+        return Answer(callback.order_id, "cold")
+
+    def _started(self, registration: Registration, callback: AgentCallback) -> Answer:
+        """The agent took the order: from now on, a seat not ready in time is stuck."""
+        if callback.verb is OrderVerb.CREATE:
+            self._ledger.note_taken(registration, callback.order_id, self._clock())
+        return _answer(registration, callback)
 
     def _created(self, registration: Registration, callback: AgentCallback) -> Registration:
         try:
@@ -144,6 +200,7 @@ class CallbackService:
         self._sessions.unschedule(registration.registration_id)
         workshop = self._catalog.get(registration.workshop_id).workshop
         self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
+        self._warm_seats.top_up(registration.workshop_id)
         return failed
 
     def _ended(self, registration: Registration, callback: AgentCallback) -> Registration:
@@ -153,4 +210,9 @@ class CallbackService:
             raise OrderNotCurrentError(callback.order_id) from None
         if registration.end_reason is not EndReason.STUCK:  # those had their apology already
             self._sessions.farewell(ended)
+        self._warm_seats.top_up(registration.workshop_id)  # the seat is back, cold
         return ended
+
+
+def _answer(registration: Registration, callback: AgentCallback) -> Answer:
+    return Answer(callback.order_id, registration.state.value, registration.registration_id)

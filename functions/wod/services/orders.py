@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from wod.domain import tokens
 from wod.domain.registrations import Registration
-from wod_contracts.orders import Order
+from wod_contracts.orders import Order, OrderVerb
+from wod_contracts.workshop import Workshop
 
 from .ports import Clock, OrderQueues
 
@@ -31,6 +32,21 @@ class OrderDesk:
             ends_at=registration.ends_at,
         )
 
+    def prepare_order(self, workshop: Workshop, student: int, order_id: str) -> Order:
+        """A PREPARE: deploy the workshop into this free seat ahead of time."""
+        return Order(
+            order_id=order_id,
+            verb=OrderVerb.PREPARE,
+            workshop_id=workshop.id,
+            backend=workshop.backend,
+            student=student,
+            callback_token=tokens.callback_token(self.token_key, order_id),
+            issued_at=self.clock(),
+        )
+
     def send(self, registration: Registration) -> None:
         """Raises DeliveryError or ConfigurationError (a backend without a queue)."""
         self.queues.send(self.order_for(registration))
+
+    def send_order(self, order: Order) -> None:
+        self.queues.send(order)

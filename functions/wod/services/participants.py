@@ -14,7 +14,7 @@ from wod_contracts.orders import OrderVerb
 from wod_contracts.workshop import Workshop
 
 from .links import Hubs
-from .ports import Catalog, RegistrationReader
+from .ports import Backlog, Catalog, Clock, RegistrationReader
 from .sessions import Sessions
 
 
@@ -23,6 +23,7 @@ class StatusView:
     registration: Registration
     workshop: Workshop
     start_url: str | None
+    queue_position: int | None = None
 
 
 class Participants:
@@ -31,10 +32,14 @@ class Participants:
         *,
         catalog: Catalog,
         registrations: RegistrationReader,
+        backlog: Backlog,
         sessions: Sessions,
         hubs: Hubs,
         token_key: bytes,
+        clock: Clock,
     ) -> None:
+        self._backlog = backlog
+        self._clock = clock
         self._catalog = catalog
         self._registrations = registrations
         self._sessions = sessions
@@ -54,7 +59,21 @@ class Participants:
         start_url = None
         if registration.state is State.READY and self._hubs.knows(registration.backend):
             start_url = self._hubs.start(registration.backend)
-        return StatusView(registration, workshop, start_url)
+        return StatusView(registration, workshop, start_url, self._queue_position(registration))
+
+    def _queue_position(self, registration: Registration) -> int | None:
+        """How many seats of the same backend the agent will take before this one."""
+        if registration.state is not State.DEPLOYING or registration.taken_at is not None:
+            return None
+        ahead = 0
+        for other in self._backlog.in_state(State.DEPLOYING, self._clock()):
+            if (
+                other.backend == registration.backend
+                and other.taken_at is None
+                and other.created_at < registration.created_at
+            ):
+                ahead += 1
+        return ahead
 
     def badge(self, registration_id: str, token: str | None) -> tuple[Registration, Workshop]:
         """A finished session's badge; 'not found' for a wrong token or an unfinished session."""

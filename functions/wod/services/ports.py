@@ -7,7 +7,7 @@ Scheduler adapters implement them, and so do the in-memory twins of the unit tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
@@ -46,6 +46,30 @@ class Catalog(Protocol):
     def listed(self) -> list[WorkshopSeats]: ...
 
 
+class WarmPool(Protocol):
+    """The warm side of the workshops' pools: which free seats are prepared, or on their way."""
+
+    def every(self) -> list[WorkshopSeats]:
+        """Every workshop, active or not, public or private."""
+        ...
+
+    def reserve_preparations(
+        self, workshop_id: str, orders: Mapping[int, str], now: datetime, version: int
+    ) -> bool:
+        """Note PREPARE orders for free students if the pool is still at `version`."""
+        ...
+
+    def mark_warm(self, workshop_id: str, student: int, order_id: str) -> bool:
+        """Warm, if the PREPARE is still the seat's and the student still free."""
+        ...
+
+    def drop_preparation(
+        self, workshop_id: str, student: int, order_id: str, pause_until: datetime | None = None
+    ) -> bool:
+        """Forget the seat's PREPARE, if it is still this one (optionally pausing top-ups)."""
+        ...
+
+
 class RegistrationReader(Protocol):
     def get(self, registration_id: str) -> Registration:
         """Raises RegistrationNotFoundError."""
@@ -80,6 +104,10 @@ class Ledger(RegistrationReader, Protocol):
         """Mark as just looked after, if still in its state. Raises InvalidTransitionError."""
         ...
 
+    def note_taken(self, registration: Registration, order_id: str, now: datetime) -> bool:
+        """The agent took the current order of a seat on its way (once); False otherwise."""
+        ...
+
 
 class Backlog(Protocol):
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
@@ -101,6 +129,13 @@ class OneTimeGuards(Protocol):
         ...
 
 
+class BackendPresence(Protocol):
+    """When each backend's agent last said it was working (its progress reports)."""
+
+    def seen(self, backend: str, now: datetime) -> None: ...
+    def last_seen(self, backend: str) -> datetime | None: ...
+
+
 class Suppressions(Protocol):
     def suppress(self, email: str, reason: str) -> None: ...
     def is_suppressed(self, email: str) -> bool: ...
@@ -110,5 +145,9 @@ class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
     """Every registration port at once: what the DynamoDB adapter and its twin implement."""
 
 
-class Guards(OneTimeGuards, Suppressions, Protocol):
+class Guards(OneTimeGuards, Suppressions, BackendPresence, Protocol):
     """The guards table's ports."""
+
+
+class Pools(Catalog, WarmPool, Protocol):
+    """The workshops table's ports."""

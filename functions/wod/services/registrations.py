@@ -25,6 +25,7 @@ from wod_contracts.workshop import Workshop
 from .follow_ups import FollowUps
 from .notifications import Notifier
 from .ports import Catalog, Clock, RegistrationReader, SeatClaims, Stamps, Suppressions
+from .warm_seats import WarmSeats
 
 logger = Logger(child=True)
 
@@ -48,9 +49,11 @@ class Registrar:
         stamps: Stamps,
         notifier: Notifier,
         follow_ups: FollowUps,
+        warm_seats: WarmSeats,
         clock: Clock,
         duplicate_notice_interval: int = 600,
     ) -> None:
+        self._warm_seats = warm_seats
         self._catalog = catalog
         self._claims = claims
         self._registrations = registrations
@@ -72,13 +75,19 @@ class Registrar:
         # loop ends: the pool empties or a claim succeeds. The bound only guards against bugs.
         for _ in range(2 * seats.workshop.capacity + 10):
             try:
-                student = choose_student(seats.free_students)
+                student = choose_student(seats.free_students, seats.warm_students)
             except WorkshopFullError:
                 holder = self._claims.holder(request.workshop_id, email)
                 if holder:
                     return self._duplicate(holder, seats.workshop)
                 raise
-            registration = plan_registration(request, seats.workshop, student, self._clock())
+            registration = plan_registration(
+                request,
+                seats.workshop,
+                student,
+                self._clock(),
+                warm_seat=student in seats.warm_students,
+            )
             try:
                 self._claims.claim_seat(registration)
             except SeatTakenError:
@@ -91,8 +100,11 @@ class Registrar:
                 registration_id=registration.registration_id,
                 workshop_id=registration.workshop_id,
                 student=student,
+                warm=registration.warm_seat,
             )
-            return Outcome(self._follow_ups.finish(registration, seats.workshop), duplicate=False)
+            registered = self._follow_ups.finish(registration, seats.workshop)
+            self._warm_seats.top_up(request.workshop_id)  # prepare a seat for the next one
+            return Outcome(registered, duplicate=False)
         raise WorkshopFullError(request.workshop_id)
 
     def _duplicate(self, registration_id: str, workshop: Workshop) -> Outcome:

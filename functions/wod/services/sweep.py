@@ -24,8 +24,9 @@ from wod_contracts.orders import OrderVerb
 from .follow_ups import FollowUps
 from .notifications import Notifier
 from .orders import OrderDesk
-from .ports import Backlog, Catalog, Clock, Ledger, Stamps
+from .ports import BackendPresence, Backlog, Catalog, Clock, Ledger, Stamps
 from .sessions import Sessions
+from .warm_seats import WarmSeats
 
 logger = Logger(child=True)
 
@@ -51,6 +52,9 @@ class SweepTimings:
     grace_seconds: int
     give_up_seconds: int
     stuck_after_seconds: int = 600
+    # A live agent's queue may be long (a rush): an order it has not taken yet is stuck only
+    # after this many stuck periods.
+    queue_patience: int = 3
 
     @property
     def grace(self) -> timedelta:
@@ -65,6 +69,10 @@ class SweepTimings:
     def stuck_after(self) -> timedelta:
         return timedelta(seconds=self.stuck_after_seconds)
 
+    @property
+    def longest_wait(self) -> timedelta:
+        return self.queue_patience * self.stuck_after
+
 
 class Sweeper:
     def __init__(
@@ -78,9 +86,13 @@ class Sweeper:
         sessions: Sessions,
         orders: OrderDesk,
         notifier: Notifier,
+        warm_seats: WarmSeats,
+        presence: BackendPresence,
         clock: Clock,
         timings: SweepTimings,
     ) -> None:
+        self._warm_seats = warm_seats
+        self._presence = presence
         self._backlog = backlog
         self._ledger = ledger
         self._stamps = stamps
@@ -103,6 +115,9 @@ class Sweeper:
         for registration in self._overdue(now):
             if registration.registration_id not in report:
                 self._leased(registration, self._end_overdue, now, report)
+        prepared = self._warm_seats.top_up_all()
+        if prepared:
+            logger.info("warm seats being prepared", prepare_orders=prepared)
         return report
 
     def _leased(
@@ -127,14 +142,32 @@ class Sweeper:
     def _overdue(self, now: datetime) -> Iterator[Registration]:
         """Seats never ready in time, sessions past their end, and ends never confirmed."""
         stuck_before = now - self._timings.stuck_after
+        alive: dict[str, bool] = {}
         for state in (State.PENDING, State.DEPLOYING):
             for registration in self._backlog.in_state(state, stuck_before):
-                if FollowUp.CREATE_ORDER not in registration.follow_ups:
+                if FollowUp.CREATE_ORDER in registration.follow_ups:
+                    continue  # never ordered: the give-up rule of _sweep_one applies
+                backend = registration.backend
+                if backend not in alive:
+                    seen = self._presence.last_seen(backend)
+                    alive[backend] = seen is not None and now - seen <= self._timings.stuck_after
+                if self._stuck(registration, now, alive[backend]):
                     yield registration
         for registration in self._backlog.in_state(State.READY, now):
             if registration.ends_at < now - self._timings.grace:  # its expiry was lost
                 yield registration
         yield from self._backlog.in_state(State.ENDING, stuck_before)
+
+    def _stuck(self, registration: Registration, now: datetime, agent_alive: bool) -> bool:
+        """A seat on its way is stuck when the agent took its order and did not finish in
+        time, or when no agent shows life (a dead or old agent). Waiting behind other orders of
+        a live agent is a rush, not a failure, up to the longest wait."""
+        timings = self._timings
+        if registration.taken_at is not None:
+            return now - registration.taken_at > timings.stuck_after
+        if not agent_alive:
+            return True
+        return now - registration.created_at > timings.longest_wait
 
     def _end_overdue(self, registration: Registration) -> Swept:
         workshop = self._catalog.get(registration.workshop_id).workshop
@@ -170,6 +203,7 @@ class Sweeper:
                 return Swept.MOVED_MEANWHILE
             self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
             logger.warning("seat given back", registration_id=registration.registration_id)
+            self._warm_seats.top_up(registration.workshop_id)
             return Swept.CANCELLED
         after = self._follow_ups.finish(registration, workshop)
         return Swept.REPAIRED if not after.follow_ups else Swept.STILL_FAILING

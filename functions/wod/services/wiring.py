@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from wod.adapters.guards import GuardStore
@@ -30,10 +30,11 @@ from .mail_events import MailEvents
 from .notifications import Notifier
 from .orders import OrderDesk
 from .participants import Participants
-from .ports import Catalog, Clock, Guards, Mailer, OrderQueues, Schedules, Store
+from .ports import Clock, Guards, Mailer, OrderQueues, Pools, Schedules, Store
 from .registrations import Registrar
 from .sessions import Sessions
 from .sweep import Sweeper, SweepTimings
+from .warm_seats import WarmSeats
 
 
 def utc_now() -> datetime:
@@ -44,7 +45,7 @@ def utc_now() -> datetime:
 class Adapters:
     """The outside world as the services see it."""
 
-    catalog: Catalog
+    catalog: Pools
     store: Store
     guards: Guards
     mailer: Mailer
@@ -61,13 +62,14 @@ class Services:
     participants: Participants
     sessions: Sessions
     follow_ups: FollowUps
+    warm_seats: WarmSeats
     callbacks: CallbackService
     lifecycle: Lifecycle
     sweeper: Sweeper
     mail_events: MailEvents
 
     @property
-    def workshops(self) -> Catalog:
+    def workshops(self) -> Pools:
         return self.adapters.catalog
 
     @property
@@ -115,6 +117,12 @@ def wire(
     follow_ups = FollowUps(
         ledger=store, notifier=notifier, orders=orders, schedules=adapters.schedules, clock=clock
     )
+    warm_seats = WarmSeats(
+        pools=catalog,
+        orders=orders,
+        clock=clock,
+        prepare_timeout=timedelta(seconds=settings.prepare_timeout_seconds),
+    )
     sessions = Sessions(
         catalog=catalog,
         ledger=store,
@@ -132,11 +140,18 @@ def wire(
         stamps=store,
         notifier=notifier,
         follow_ups=follow_ups,
+        warm_seats=warm_seats,
         clock=clock,
         duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
     )
     participants = Participants(
-        catalog=catalog, registrations=store, sessions=sessions, hubs=hubs, token_key=token_key
+        catalog=catalog,
+        registrations=store,
+        backlog=store,
+        sessions=sessions,
+        hubs=hubs,
+        token_key=token_key,
+        clock=clock,
     )
     callbacks = CallbackService(
         secret=callback_secret,
@@ -145,6 +160,7 @@ def wire(
         catalog=catalog,
         notifier=notifier,
         sessions=sessions,
+        warm_seats=warm_seats,
         hubs=hubs,
         token_key=token_key,
         clock=clock,
@@ -167,6 +183,8 @@ def wire(
         sessions=sessions,
         orders=orders,
         notifier=notifier,
+        warm_seats=warm_seats,
+        presence=adapters.guards,
         clock=clock,
         timings=SweepTimings(
             grace_seconds=settings.sweep_grace_seconds,
@@ -182,6 +200,7 @@ def wire(
         participants=participants,
         sessions=sessions,
         follow_ups=follow_ups,
+        warm_seats=warm_seats,
         callbacks=callbacks,
         lifecycle=lifecycle,
         sweeper=sweeper,

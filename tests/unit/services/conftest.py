@@ -16,7 +16,8 @@ from wod.domain.registrations import Registration
 from wod.services.registrations import Outcome as Registered
 from wod_contracts import signing
 from wod_contracts.callbacks import Outcome
-from wod_contracts.orders import Order
+from wod.services.callbacks import Answer
+from wod_contracts.orders import Order, OrderVerb
 from wod_contracts.workshop import Workshop
 
 START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -70,14 +71,37 @@ class World:
         """The registration's latest order, as its backend received it."""
         return self.memory.queues.of(registration_id)[-1]
 
-    def report(
+    def callback(
         self, order: Order, outcome: Outcome = Outcome.SUCCEEDED, **changes: object
-    ) -> Registration:
-        """The agent's signed callback for the order."""
+    ) -> Answer:
+        """The agent's signed callback for the order, and the API's answer."""
         body = callback_for(order, outcome, **changes).to_wire().encode()
         now = int(self.memory.clock().timestamp())
         headers = signing.signed_headers(CALLBACK_SECRET, now, body)
         return self.services.callbacks.handle(headers, body)
+
+    def report(
+        self, order: Order, outcome: Outcome = Outcome.SUCCEEDED, **changes: object
+    ) -> Registration:
+        """The agent's signed callback for a registration's order; the registration after."""
+        answer = self.callback(order, outcome, **changes)
+        assert answer.registration_id is not None
+        return self.get(answer.registration_id)
+
+    def prepares(self, workshop_id: str = "py-101") -> list[Order]:
+        """The PREPARE orders the backend received for a workshop, oldest first."""
+        return [
+            o
+            for o in self.memory.queues.orders
+            if o.verb is OrderVerb.PREPARE and o.workshop_id == workshop_id
+        ]
+
+    def warm_up(self, workshop_id: str = "py-101") -> None:
+        """The agent prepares every seat it was asked to."""
+        for order in self.prepares(workshop_id):
+            seats = self.memory.catalog.get(workshop_id)
+            if order.student in seats.preparing:
+                self.callback(order)
 
     def ready(self, email: str = "ada@example.org") -> Registration:
         registration = self.register(email).registration

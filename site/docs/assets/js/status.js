@@ -35,6 +35,10 @@ export function statusText(registration) {
     case "pending":
       return `Your registration for ${title} is received. Your environment is queued for deployment…`;
     case "deploying":
+      if (registration.queue_position > 0) {
+        const ahead = registration.queue_position === 1 ? "1 person" : `${registration.queue_position} people`;
+        return `Your environment for ${title} is queued: ${ahead} ahead of you. It will be ready soon…`;
+      }
       return `Your environment for ${title} is being deployed. This usually takes a minute or two…`;
     case "ready":
       return `Your environment for ${title} is ready.`;
