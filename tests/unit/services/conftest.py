@@ -13,10 +13,10 @@ from tests.support.memory import CALLBACK_SECRET, TOKEN_KEY, MemoryWorld, memory
 from wod.domain import tokens
 from wod.domain.participants import RegistrationRequest
 from wod.domain.registrations import Registration
+from wod.services.callbacks import Answer
 from wod.services.registrations import Outcome as Registered
 from wod_contracts import signing
 from wod_contracts.callbacks import Outcome
-from wod.services.callbacks import Answer
 from wod_contracts.orders import Order, OrderVerb
 from wod_contracts.workshop import Workshop
 
