@@ -316,3 +316,10 @@ def test_cfn_lint_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_stuck_rule_is_a_parameter_every_function_reads() -> None:
+    parameter = TEMPLATE["Parameters"]["StuckAfterSeconds"]
+    assert parameter["Type"] == "Number" and int(parameter["Default"]) == 600
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["WOD_STUCK_AFTER_SECONDS"] == {"Ref": "StuckAfterSeconds"}
