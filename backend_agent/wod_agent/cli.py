@@ -104,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wod-agent {agent_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="poll the queue until SIGTERM")
-    commands.add_parser("once", help="one poll; carry out what came, then exit (cron, tests)")
+    commands.add_parser(
+        "once", help="one poll; carry out what came, then exit (1 if the poll failed)"
+    )
     commands.add_parser("check", help="diagnose config, queue, hub token and ansible")
     return parser
 
@@ -172,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         journal.close()
         if server is not None:
             server.stop()
-    return 0
+    # `once` from cron: a failed poll must show in its exit status.
+    return 0 if args.command == "run" or loop.health.report().healthy else 1
 
 
 if __name__ == "__main__":

@@ -59,16 +59,20 @@ def json_formatter() -> logging.Formatter:
     )
 
 
-def configure_logging(
-    log_format: LogFormat, level: int = logging.INFO, stream: TextIO | None = None
-) -> logging.Handler:
-    """Replace the root logger's handlers with one that writes `log_format` lines to stderr."""
+def make_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing `log_format` lines, each with the bound order fields, to stderr."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(OrderFields())
     if log_format is LogFormat.JSON:
         handler.setFormatter(json_formatter())
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
+def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
+    """Replace the root logger's handlers with `make_handler(log_format)`."""
+    handler = make_handler(log_format)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -76,4 +80,3 @@ def configure_logging(
     root.setLevel(level)
     # botocore logs request bodies at DEBUG; nothing of ours is secret there, but it is noise.
     logging.getLogger("botocore").setLevel(max(level, logging.INFO))
-    return handler

@@ -72,6 +72,7 @@ class AgentLoop:
         self._metrics = metrics or AgentMetrics()
         self.health = health or PollHealth(stale_after=poll_wait_seconds + 60)
         self._stop = threading.Event()
+        self._settled = threading.Event()  # run() is over: the heartbeat ends at once
         self._lock = threading.Condition()
         # Serializes settling with the heartbeat, so a late extend never undoes a settle.
         self._visibility_lock = threading.Lock()
@@ -86,7 +87,10 @@ class AgentLoop:
             self._lock.notify_all()
 
     def run(self, once: bool = False) -> None:
-        """Poll until stopped (or once), then wait for every held order to be settled."""
+        """Poll until stopped (or once), then wait for every held order to be settled.
+
+        `self.health` tells afterwards whether the last poll succeeded.
+        """
         heartbeat = threading.Thread(target=self._heartbeat, name="visibility", daemon=True)
         heartbeat.start()
         backoff = 1.0
@@ -107,6 +111,9 @@ class AgentLoop:
                 except QueueError as exc:
                     self.health.poll_failed(str(exc))
                     self._metrics.polled(ok=False)
+                    if once:
+                        log.error("cannot poll the order queue: %s", exc)
+                        break  # `once` is one poll, even a failed one (cron runs it again)
                     log.error("cannot poll the order queue: %s (retrying in %.0fs)", exc, backoff)
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, 60.0)
@@ -120,6 +127,7 @@ class AgentLoop:
                     break
             self._wait_until_settled()
         self._stop.set()
+        self._settled.set()
         heartbeat.join(timeout=5)
 
     def _accept(self, message: ReceivedMessage, pool: ThreadPoolExecutor) -> None:
@@ -182,8 +190,7 @@ class AgentLoop:
         """Extend the visibility of held messages well before it lapses."""
         period = max(1.0, self._visibility_timeout / 3)
         next_beat = time.monotonic() + period
-        while not (self._stop.is_set() and not self._held):
-            time.sleep(min(1.0, period))
+        while not self._settled.wait(min(1.0, period)):
             if time.monotonic() < next_beat:
                 continue
             next_beat = time.monotonic() + period

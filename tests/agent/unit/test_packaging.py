@@ -34,8 +34,9 @@ def top_level_imports(path: Path) -> set[str]:
 
 
 def test_the_agent_extra_declares_every_imported_distribution() -> None:
-    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    declared = {normalize(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0]) for req in extras["agent"]}
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    agent_extra = project["optional-dependencies"]["agent"]
+    declared = {normalize(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0]) for req in agent_extra}
     providers = packages_distributions()
     imported = set()
     for path in AGENT_CODE:
