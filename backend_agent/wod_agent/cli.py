@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from prometheus_client import disable_created_metrics
+
 from wod_contracts.branding import load_branding
 from wod_contracts.catalog import load_catalog
 
@@ -146,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return 0 if run_checks(config, print) else 1
 
+    disable_created_metrics()  # no `*_created` series: they double the page for no use here
     metrics = AgentMetrics(version=agent_version())
     server: StatusServer | None = None
     try:
