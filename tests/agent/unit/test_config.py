@@ -102,3 +102,9 @@ def test_operations_settings_have_safe_defaults(tmp_path: Path) -> None:
 def test_yaml_keys_are_field_names_exactly(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Queue_Url: Extra inputs"):
         load_config(write(tmp_path, {**BASE, "Queue_Url": "typo"}), {})
+
+
+def test_the_shipped_example_is_a_valid_config() -> None:
+    example = Path(__file__).resolve().parents[3] / "backend_agent/config.example.yml"
+    config = load_config(example, environ={})
+    assert config.metrics_port == 9464 and config.account_mode is AccountMode.SYSTEM
