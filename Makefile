@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := infra/local/node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv node chromium deps demo test test-unit lint format bench schema openapi lock deploy clean
+.PHONY: help venv node chromium deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel
 
 help:
 	@echo "make demo    run the whole system locally (API, inbox, site, hub, agent)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   print the benchmark figures"
 	@echo "make template-check   cfn-lint, sam validate --lint, sam build (no Docker)"
 	@echo "make deploy  sam deploy (guided the first time), seed the catalog, publish the site"
+	@echo "make agent-wheel   dist/workshops_on_demand-<version>-py3-none-any.whl for backend hosts"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +70,25 @@ bench: deps
 
 schema: venv
 	$(BIN)/python -m wod_contracts.export_schema workshops/workshop.schema.json
+
+# The project's wheel (wod_agent, and wod_contracts that it shares with the cloud half) for a
+# backend host: `pip install -c constraints.txt '<wheel>[agent]'` (docs/agent.md). Built in a
+# small virtualenv of its own, so that a host needs python3-venv only, not the dev one.
+# Its setuptools is installed once, so later builds need no network (no build isolation).
+WHEEL_VENV := .local/wheel-venv
+WHEEL_STAMP := $(WHEEL_VENV)/.installed-stamp
+
+$(WHEEL_STAMP):
+	test -x $(WHEEL_VENV)/bin/python || $(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install -q --disable-pip-version-check 'setuptools>=77'
+	touch $@
+
+agent-wheel: $(WHEEL_STAMP)
+	rm -rf build dist/workshops_on_demand-*.whl
+	$(WHEEL_VENV)/bin/python -m pip wheel -q --disable-pip-version-check --no-deps \
+	  --no-build-isolation --wheel-dir dist .
+	rm -rf build
+	@ls dist/workshops_on_demand-*.whl
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package version the tests passed with (pip freeze). Regenerate with `make lock`.' > constraints.txt

@@ -316,6 +316,8 @@ def make_agent(
             "poll_wait_seconds": 1,
             "retry_delay": 1,
             "playbook_timeout": 300,
+            # Never the default 9464: agents of parallel test runs would fight over it.
+            "metrics_port": free_port(),
         }
         settings.update(overrides)
         config_path = tmp_path / "config.yml"

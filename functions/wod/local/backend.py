@@ -70,7 +70,10 @@ def write_agent_config(
     api_url: str,
     workshops_dirs: list[Path],
     backend: str = "default",
+    metrics_port: int | None = None,
 ) -> Path:
+    """The agent's config.yml; its /healthz and /metrics on `metrics_port` (a free one if None,
+    so that agents of parallel runs never fight over the default 9464)."""
     settings = stack.settings()
     config = {
         "queue_url": stack.resources.queue_urls[backend],
@@ -91,6 +94,7 @@ def write_agent_config(
         "max_receives": MAX_RECEIVES,
         "poll_wait_seconds": 2,
         "retry_delay": 5,
+        "metrics_port": free_port() if metrics_port is None else metrics_port,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

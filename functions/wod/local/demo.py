@@ -23,7 +23,7 @@ from pathlib import Path
 
 from wod.local import backend
 from wod.local.scheduler import SchedulerRunner
-from wod.local.stack import LocalStack
+from wod.local.stack import LocalStack, free_port
 from wod.seed import catalog_roots
 from wod.services.sweep import tally
 from wod.services.wiring import build_services, utc_now
@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         print("starting JupyterHub and the backend agent…", flush=True)
         shutil.rmtree(LOCAL_BACKEND, ignore_errors=True)  # a fresh hub, like the registry
         hub = backend.start_hub(stack, LOCAL_BACKEND / "hub", args.hub_port)
+        agent_port = free_port()
         config = backend.write_agent_config(
-            stack, hub, LOCAL_BACKEND / "agent.yml", stack.api_url, roots
+            stack, hub, LOCAL_BACKEND / "agent.yml", stack.api_url, roots, metrics_port=agent_port
         )
         backend.start_agent(stack, config)
         start_periodic_jobs(stack, args.sweep_every, stop)
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  API       {stack.api_url}workshops   (OpenAPI: {stack.api_url}docs)\n"
             f"  inbox     {stack.base_url}_inbox/\n"
             f"  hub       {hub.url}/   (students log in with the mailed password)\n"
+            f"  agent     http://127.0.0.1:{agent_port}/healthz and /metrics\n"
             f"  logs      {stack.log_dir}\n"
             "Ctrl-C stops everything.",
             flush=True,

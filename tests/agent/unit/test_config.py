@@ -75,3 +75,36 @@ def test_secret_file_problems_name_the_field(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, {**BASE, "hub_token_file": str(tmp_path / "no")}), {})
     with pytest.raises(ConfigError, match="hub_token_file"):
         config.hub_token_value()
+
+
+def test_an_environment_error_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, BASE), {"WOD_AGENT_METRICS_PORT": "70000"})
+    [line] = caught.value.problems
+    assert line.startswith(f"{tmp_path / 'config.yml'}: metrics_port: ")
+    assert line.endswith("(value from WOD_AGENT_METRICS_PORT)")
+    with pytest.raises(ConfigError, match="WOD_AGENT_WORKSHOPS_DIRS"):
+        load_config(write(tmp_path, BASE), {"WOD_AGENT_WORKSHOPS_DIRS": "[not json"})
+
+
+def test_operations_settings_have_safe_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, BASE), environ={})
+    assert (config.metrics_host, config.metrics_port) == ("127.0.0.1", 9464)
+    assert config.log_format is None  # json for `run`, text for a person (see cli)
+    changed = load_config(
+        write(tmp_path, {**BASE, "log_format": "text"}), {"WOD_AGENT_METRICS_PORT": "0"}
+    )
+    assert changed.metrics_port == 0 and changed.log_format == "text"
+    with pytest.raises(ConfigError, match="log_format"):
+        load_config(write(tmp_path, {**BASE, "log_format": "xml"}), {})
+
+
+def test_yaml_keys_are_field_names_exactly(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Queue_Url: Extra inputs"):
+        load_config(write(tmp_path, {**BASE, "Queue_Url": "typo"}), {})
+
+
+def test_the_shipped_example_is_a_valid_config() -> None:
+    example = Path(__file__).resolve().parents[3] / "backend_agent/config.example.yml"
+    config = load_config(example, environ={})
+    assert config.metrics_port == 9464 and config.account_mode is AccountMode.SYSTEM
