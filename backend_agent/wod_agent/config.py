@@ -5,6 +5,7 @@ Read once by `cli`; every error names the field (and the file) it is about.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -12,9 +13,18 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_PATH = Path("/etc/wod-agent/config.yml")
 ENV_PREFIX = "WOD_AGENT_"
@@ -47,6 +57,9 @@ class AgentConfig(BaseModel):
     hub_token: SecretStr | None = None
     hub_token_file: Path | None = None
     account_mode: AccountMode = AccountMode.SYSTEM
+    allow_unsafe_local_mode: bool = Field(
+        default=False, description="Accept local mode (demo, tests): see _local_mode_is_unsafe."
+    )
     workshops_dirs: list[Path] = Field(min_length=1, description="Public dir first, then private.")
     homes_dir: Path = Path("/home")
     state_dir: Path = Path("/var/lib/wod-agent")
@@ -64,6 +77,28 @@ class AgentConfig(BaseModel):
     ansible_playbook: Path | None = Field(
         default=None, description="Defaults to the one beside this Python, then PATH."
     )
+
+    @field_validator("api_url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str) -> str:
+        # The callback carries the new seat's password: never in clear over a network.
+        if urlsplit(value).scheme == "http" and not is_loopback(value):
+            raise ValueError(
+                "http:// would send seat passwords in clear: use https:// "
+                "(plain http is accepted for a loopback host only, e.g. 127.0.0.1)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _local_mode_is_unsafe(self) -> AgentConfig:
+        if self.account_mode is AccountMode.LOCAL and not self.allow_unsafe_local_mode:
+            raise ValueError(
+                "account_mode: local runs every participant's server as the agent's own user, "
+                "who can read the callback secret, the journal and every seat's files: it is "
+                "for the demo and tests only. Use system mode, or set "
+                "allow_unsafe_local_mode: true to accept that"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> AgentConfig:
@@ -106,6 +141,16 @@ class AgentConfig(BaseModel):
             return self.ansible_playbook
         beside = Path(sys.executable).parent / "ansible-playbook"
         return beside if beside.is_file() else None
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _LIST_FIELDS = {"workshops_dirs"}
