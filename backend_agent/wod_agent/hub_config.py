@@ -41,9 +41,9 @@ class HubSettings:
     singleuser_command: str
     homes_dir: Path
     passwords_dir: Path
-    mem_limit: str | None = DEFAULT_LIMITS["mem_limit"]
-    cpu_limit: float | None = float(DEFAULT_LIMITS["cpu_limit"])
-    tasks_limit: int | None = int(DEFAULT_LIMITS["tasks_limit"])
+    mem_limit: int | None  # bytes
+    cpu_limit: float | None  # cores
+    tasks_limit: int | None  # processes and threads
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> HubSettings:
@@ -87,11 +87,12 @@ def _limit(env: Mapping[str, str], name: str, parse: Callable[[str], T]) -> T | 
         raise ValueError(f"{key}: {raw!r} is not a valid limit (or 'none' for no limit)") from None
 
 
-def _byte_size(raw: str) -> str:
-    """What JupyterHub's `mem_limit` accepts: a number of bytes with an optional K/M/G/T."""
-    if not re.fullmatch(r"[1-9][0-9]*(\.[0-9]+)?[KMGT]?", raw):
+def _byte_size(raw: str) -> int:
+    """Bytes, with an optional K/M/G/T suffix (powers of 1024, as JupyterHub's `mem_limit`)."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([KMGT]?)", raw.upper())
+    if not match or float(match[1]) <= 0:
         raise ValueError(raw)
-    return raw
+    return int(float(match[1]) * 1024 ** " KMGT".index(match[2] or " "))
 
 
 def _positive(kind: Callable[[str], N]) -> Callable[[str], N]:

@@ -9,13 +9,14 @@ user=$1
 uid=$(id -u -- "$user" 2>/dev/null) || exit 0 # no account yet: nothing to clear
 gid=$(id -g -- "$user")
 
-# Zombies are already dead (their parent has yet to reap them): they hold nothing.
-alive() { ps -o stat= -U "$uid" -u "$uid" | grep -qv '^Z'; }
+# Zombies are already dead (their parent has yet to reap them): they hold nothing. awk reads
+# all of ps's output (an early exit would fail the pipeline with SIGPIPE under pipefail).
+alive() { ps -o stat= -U "$uid" -u "$uid" | awk '$1 !~ /^Z/ { n++ } END { exit n == 0 }'; }
 
 # kill(-1) sent *as the student* reaches every process of that UID in one pass of the kernel's
 # process table, so a process forking in a loop cannot slip between a listing and a kill.
 if alive; then
-    for _ in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         setpriv --reuid="$uid" --regid="$gid" --clear-groups -- kill -KILL -1 2>/dev/null || true
         sleep 0.1 # the kernel tears them down asynchronously
         alive || break
@@ -42,11 +43,16 @@ fi
 
 for dir in /tmp /var/tmp /dev/shm /dev/mqueue; do
     [ -d "$dir" ] || continue
-    # Top-level entries only, deleted whole: a directory of the student holds nothing of
-    # anyone else's that must survive it. -xdev: never into another filesystem.
-    found=$(find "$dir" -xdev -mindepth 1 -user "$uid" -print -prune | head -c1)
-    if [ -n "$found" ]; then
-        find "$dir" -xdev -mindepth 1 -user "$uid" -prune -exec rm -rf -- {} +
+    # The student's top-most entries, deleted whole; -xdev: never into another filesystem.
+    # Other users' temporary files come and go while find walks: its complaints about those
+    # are noise, so what counts is the outcome, checked by a second walk.
+    mine=(find "$dir" -xdev -ignore_readdir_race -mindepth 1 -user "$uid" -prune)
+    if [ -n "$("${mine[@]}" -print -quit 2>/dev/null)" ]; then
+        "${mine[@]}" -exec rm -rf -- {} + 2>/dev/null || true
+        if [ -n "$("${mine[@]}" -print -quit 2>/dev/null)" ]; then
+            echo "files of $user in $dir cannot be removed" >&2
+            exit 1
+        fi
         echo "files removed from $dir"
     fi
 done
