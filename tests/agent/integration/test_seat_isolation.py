@@ -33,7 +33,15 @@ from ..conftest import (
     SqsTestQueue,
     require_system,
 )
-from ..peers import home_listing, hub_login, make_order, run_agent_once, wait_until, write_workshop
+from ..peers import (
+    home_listing,
+    hub_login,
+    make_order,
+    run_agent_once,
+    wait_until,
+    whoami_setup,
+    write_workshop,
+)
 
 pytestmark = pytest.mark.slow
 SHARED_TEMP_DIRS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
@@ -103,7 +111,7 @@ def test_the_next_participant_finds_nothing_of_the_previous_one(
     username = "student9011"
     system_hub.users.append(username)
     agent = make_agent(system_hub, make_queue())
-    write_workshop(agent.workshops_dir, "WOD-ISO", 9011, 9012)
+    write_workshop(agent.workshops_dir, "WOD-ISO", 9011, 9012, whoami_setup())
     deploy(agent, OrderVerb.CREATE, 9011, "WOD-ISO")
     uid = pwd.getpwnam(username).pw_uid
     marker = f"wod-left-over-{uuid.uuid4().hex[:8]}"
@@ -139,10 +147,16 @@ def test_the_next_participant_finds_nothing_of_the_previous_one(
     running = processes_of(uid)
     assert not any(marker in command for command in running)
     assert running and all("jupyterhub-singleuser" in command for command in running), running
-    # and participant 2 finds the workshop in a fresh home
-    session, landing = hub_login(system_hub.url, username, second["password"])
+    # and participant 2 finds the workshop in a fresh home, set up by the workshop's setup.yml
+    # running as the student, not as root (the default), and leaving nothing of Ansible's
+    home = Path(pwd.getpwnam(username).pw_dir)
+    names = [p.name for p in home.iterdir()]
+    assert sorted(n for n in names if not n.startswith(".")) == ["0-ReadMeFirst.ipynb", "data.csv"]
+    assert ".ansible" not in names
+    assert (home / ".setup-user").read_text() == f"{username}\n"
+    assert (home / ".setup-user").stat().st_uid == uid
+    _, landing = hub_login(system_hub.url, username, second["password"])
     assert landing.status_code == 200
-    assert home_listing(session, system_hub.url, username) == ["0-ReadMeFirst.ipynb", "data.csv"]
 
 
 # --- limits --------------------------------------------------------------------------------
@@ -215,7 +229,8 @@ def kernel_of() -> Iterator[Callable[[requests.Session, str, str], BlockingKerne
         )
         client = BlockingKernelClient(connection_file=str(found[0]))
         client.load_connection_file()
-        client.start_channels()
+        # No heartbeat channel: on a loaded machine a late beat reads as a dead kernel.
+        client.start_channels(hb=False)
         client.wait_for_ready(timeout=60)
         clients.append(client)
         return client
@@ -247,9 +262,11 @@ def test_limits_stop_a_memory_hog_and_a_process_flood_while_hub_and_agent_stay_u
     username = "student9021"
     system_hub.users.append(username)
     agent = make_agent(system_hub, make_queue())
-    write_workshop(agent.workshops_dir, "WOD-LIM", 9021, 9022)
+    # (whose setup.yml asks for root: the explicit opt-in of workshop.yml)
+    write_workshop(agent.workshops_dir, "WOD-LIM", 9021, 9022, whoami_setup(), setup_runs_as="root")
     created = deploy(agent, OrderVerb.CREATE, 9021, "WOD-LIM")
     uid = pwd.getpwnam(username).pw_uid
+    assert (Path(pwd.getpwnam(username).pw_dir) / ".setup-user").read_text() == "root\n"
     server = server_pid(uid)
     files = seat_files(username)
     assert str(server) in files["procs"].read_text().split()
