@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := infra/local/node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv node chromium deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel
+.PHONY: help venv node chromium seat-tools deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel
 
 help:
 	@echo "make demo    run the whole system locally (API, inbox, site, hub, agent)"
@@ -42,7 +42,15 @@ chromium:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-deps: venv node chromium
+# System-mode seat tests (as root) schedule cron and `at` jobs to see them cleared.
+seat-tools:
+	@command -v crontab >/dev/null && command -v atq >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cron at >/dev/null; \
+	  else echo "system-mode tests need cron and at (as root): they will be skipped" >&2; fi; }
+
+deps: venv node chromium seat-tools
 
 demo: venv node
 	$(BIN)/python -m wod.local.demo

@@ -113,6 +113,7 @@ def main() -> int:
                         "hub_api_url": hub.api_url,
                         "hub_token": hub.token,
                         "account_mode": "local",
+                        "allow_unsafe_local_mode": True,  # a benchmark on one's own machine
                         "workshops_dirs": [str(workshops)],
                         "homes_dir": str(homes),
                         "state_dir": str(state),

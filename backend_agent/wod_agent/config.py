@@ -6,6 +6,7 @@ came from the environment).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -67,6 +69,9 @@ class AgentConfig(BaseSettings):
     hub_token: SecretStr | None = None
     hub_token_file: Path | None = None
     account_mode: AccountMode = AccountMode.SYSTEM
+    allow_unsafe_local_mode: bool = Field(
+        default=False, description="Accept local mode (demo, tests): see _local_mode_is_unsafe."
+    )
     # NoDecode: the environment gives a JSON list or PATH-like text; `_split_dirs` reads both.
     workshops_dirs: Annotated[list[Path], NoDecode] = Field(
         min_length=1, description="Public dir first, then private."
@@ -119,6 +124,28 @@ class AgentConfig(BaseSettings):
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not a JSON list: {exc}") from exc
         return [part for part in value.split(os.pathsep) if part]  # paths separated like PATH
+
+    @field_validator("api_url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str) -> str:
+        # The callback carries the new seat's password: never in clear over a network.
+        if urlsplit(value).scheme == "http" and not is_loopback(value):
+            raise ValueError(
+                "http:// would send seat passwords in clear: use https:// "
+                "(plain http is accepted for a loopback host only, e.g. 127.0.0.1)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _local_mode_is_unsafe(self) -> AgentConfig:
+        if self.account_mode is AccountMode.LOCAL and not self.allow_unsafe_local_mode:
+            raise ValueError(
+                "account_mode: local runs every participant's server as the agent's own user, "
+                "who can read the callback secret, the journal and every seat's files: it is "
+                "for the demo and tests only. Use system mode, or set "
+                "allow_unsafe_local_mode: true to accept that"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> AgentConfig:
@@ -180,6 +207,16 @@ class _EnvironSource(EnvSettingsSource):
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         return {key.lower(): value for key, value in self._environ.items()}
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _read_file(path: Path, source: str, required: bool) -> dict[str, Any]:

@@ -24,6 +24,13 @@ class EndAction(StrEnum):
     RESET = "reset"
 
 
+class SetupUser(StrEnum):
+    """Who runs a workshop's `setup.yml` and `reset.yml` on a system-mode backend."""
+
+    STUDENT = "student"  # the seat's own account: the least privilege, and the default
+    ROOT = "root"  # for a step that needs it (a system package, a host service)
+
+
 class Visibility(StrEnum):
     PUBLIC = "public"
     PRIVATE = "private"
@@ -90,6 +97,13 @@ class Workshop(_Strict):
     )
     students: StudentRange
     on_end: EndAction = EndAction.CLEANUP
+    setup_runs_as: SetupUser = Field(
+        default=SetupUser.STUDENT,
+        description=(
+            "Who runs setup.yml and reset.yml on the backend: the student's own account, or "
+            "root for a step that needs it (see docs/workshop-authors.md)."
+        ),
+    )
     kernel: Literal["python3", "bash"] = "python3"
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     level: Level = Level.BEGINNER

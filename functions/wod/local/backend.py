@@ -85,6 +85,8 @@ def write_agent_config(
         "hub_api_url": hub.api_url,
         "hub_token": hub.token,
         "account_mode": "local",
+        # The demo runs without root: every student's server runs as the demo's user.
+        "allow_unsafe_local_mode": True,
         "workshops_dirs": [str(d) for d in workshops_dirs],
         "homes_dir": str(hub.homes_dir),
         "state_dir": str(hub.state_dir),
