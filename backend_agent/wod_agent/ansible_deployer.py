@@ -22,9 +22,10 @@ from pydantic import SecretStr
 
 from wod_contracts.branding import Branding
 from wod_contracts.catalog import Catalog, CatalogError
-from wod_contracts.orders import Order
+from wod_contracts.orders import Order, OrderVerb
 
 from .config import AccountMode
+from .kernels import WorkshopKernels, write_kernelspec
 from .notebooks import NotebookValues, stage_workshop
 from .ports import DeploymentError, PermanentOrderError
 
@@ -48,6 +49,11 @@ class DeployerSettings:
     @property
     def passwords_dir(self) -> Path:
         return self.state_dir / "hub-passwords"
+
+    @property
+    def kernels_dir(self) -> Path:
+        """The workshops' kernel environments (see `kernels`)."""
+        return self.state_dir / "kernels"
 
 
 def password_hash(password: SecretStr, mode: AccountMode) -> str:
@@ -90,6 +96,12 @@ class AnsibleDeployer:
         self._settings = settings
         self._catalog = catalog
         self._branding = branding
+        self._kernels = WorkshopKernels(
+            settings.kernels_dir,
+            Path(settings.python),
+            shared=settings.account_mode is AccountMode.SYSTEM,
+            pip_timeout=settings.timeout_seconds,
+        )
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         settings = self._settings
@@ -125,6 +137,9 @@ class AnsibleDeployer:
                     workshop_title=workshop.title,
                 ),
             )
+            if workshop.requirements and order.verb is OrderVerb.CREATE:
+                kernel = self._kernels.environment(workshop.id, workshop.requirements)
+                write_kernelspec(staging, kernel.python, workshop.title)
             hashed = password_hash(password, settings.account_mode)
             secrets_file = work / "secrets.json"
             fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
