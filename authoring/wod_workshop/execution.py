@@ -48,7 +48,7 @@ async def execute(run: Run, scratch: Path) -> nbformat.NotebookNode:
     shutil.copytree(run.notebook.parent, workdir)
     home = scratch / "home"
     home.mkdir()
-    nb = nbformat.read(str(workdir / run.notebook.name), as_version=4)
+    nb: nbformat.NotebookNode = nbformat.read(str(workdir / run.notebook.name), as_version=4)
     for cell in nb.cells:
         cell.source = render(cell.source, workshop.id, workshop.title)
     kernel_name = nb.metadata.get("kernelspec", {}).get("name") or workshop.kernel
@@ -65,8 +65,15 @@ async def execute(run: Run, scratch: Path) -> nbformat.NotebookNode:
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(workdir)}},
     )
+    log = scratch / "kernel.log"  # the kernel's own chatter, kept out of the report
     try:
-        await client.async_execute(env={**os.environ, "HOME": str(home)}, cleanup_kc=True)
+        with log.open("wb") as kernel_output:
+            await client.async_execute(
+                env={**os.environ, "HOME": str(home)},
+                stdout=kernel_output,
+                stderr=kernel_output,
+                cleanup_kc=True,
+            )
     except CellExecutionError as exc:
         message = _error_line(exc.ename, exc.evalue)
         raise RunFailure(run.notebook, _last_run_cell(nb), message) from exc
@@ -74,7 +81,8 @@ async def execute(run: Run, scratch: Path) -> nbformat.NotebookNode:
         message = f"ran longer than {CELL_TIMEOUT_SECONDS} s"
         raise RunFailure(run.notebook, _last_run_cell(nb), message) from exc
     except DeadKernelError as exc:
-        raise RunFailure(run.notebook, _last_run_cell(nb), f"the kernel died: {exc}") from exc
+        said = log.read_text(errors="replace").strip().splitlines()[-1:] or [str(exc)]
+        raise RunFailure(run.notebook, _last_run_cell(nb), f"the kernel died: {said[0]}") from exc
     return nb
 
 

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import idna
 import mistune
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
@@ -144,6 +145,10 @@ def link_problem(target: str, directory: Path) -> str | None:
             return f"link {target!r}: {exc.errors()[0]['msg']}"
         if any(c.isspace() for c in target):
             return f"link {target!r}: contains white space"
+        try:  # HttpUrl is lenient with host names; IDNA's rules are not
+            idna.encode(parts.hostname or "", uts46=True, std3_rules=True)
+        except idna.IDNAError as exc:
+            return f"link {target!r}: host {parts.hostname!r} is not a valid name ({exc})"
         return None
     if target.startswith("/"):
         return None  # a path on the hub (e.g. /hub/...), resolved by the browser
@@ -155,7 +160,9 @@ def link_problem(target: str, directory: Path) -> str | None:
 
 def check_links(path: Path, notebook: nbformat.NotebookNode, workshop: Workshop) -> list[str]:
     """Links of Markdown cells, with the placeholders filled in as the agent would."""
-    markdown = mistune.create_markdown(escape=False)
+    # Harmful schemes kept as written, so that a `javascript:` link is reported, not rewritten.
+    renderer = mistune.HTMLRenderer(escape=False, allow_harmful_protocols=True)
+    markdown = mistune.create_markdown(renderer=renderer)
     problems = []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "markdown":

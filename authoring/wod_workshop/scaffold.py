@@ -23,7 +23,11 @@ CONCLUSION = "9-Conclusion.ipynb"
 
 KERNELSPECS = {
     "python3": {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "kernelspec": {
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            "name": "python3",
+        },
         "language_info": {"name": "python", "file_extension": ".py", "pygments_lexer": "ipython3"},
     },
     "bash": {
@@ -70,11 +74,12 @@ class NewWorkshop:
 
 
 def _code(kernel: str, python: str, bash: str) -> nbformat.NotebookNode:
-    return nbformat.v4.new_code_cell(python if kernel == "python3" else bash)
+    cell: nbformat.NotebookNode = nbformat.v4.new_code_cell(python if kernel == "python3" else bash)
+    return cell
 
 
 def _notebook(kernel: str, cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
+    notebook: nbformat.NotebookNode = nbformat.v4.new_notebook()
     notebook.metadata.update(KERNELSPECS[kernel])
     notebook.cells = cells
     for number, cell in enumerate(cells):
@@ -144,11 +149,12 @@ def conclusion(kernel: str) -> nbformat.NotebookNode:
 
 
 def _schema_path(directory: Path, schema: Path) -> str:
-    """The schema as editors should find it: relative when both are on one tree."""
-    try:
+    """The schema as editors should find it: relative inside the repository that holds it
+    (`../workshop.schema.json`), absolute from anywhere else (a private checkout)."""
+    repository = schema.parent.parent
+    if directory.is_relative_to(repository):
         return Path(os.path.relpath(schema, directory)).as_posix()
-    except ValueError:
-        return schema.as_posix()
+    return schema.as_posix()
 
 
 def write_workshop(new: NewWorkshop, parent: Path, schema: Path) -> list[Path]:

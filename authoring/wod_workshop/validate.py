@@ -74,7 +74,7 @@ def _collect(paths: Sequence[Path]) -> tuple[list[CatalogEntry], list[str]]:
 
 def _context(roots: Sequence[Path], skip: set[Path]) -> list[CatalogEntry]:
     """The other known workshops (their own problems are not this validation's business)."""
-    entries = []
+    entries: list[CatalogEntry] = []
     for root in roots:
         if root.is_dir():
             found, _ = read_root(root)
@@ -105,7 +105,9 @@ def _kernel_pythons(
     return pythons
 
 
-def _run_notebooks(entries: Sequence[CatalogEntry], kernels: WorkshopKernels, report: Report) -> None:
+def _run_notebooks(
+    entries: Sequence[CatalogEntry], kernels: WorkshopKernels, report: Report
+) -> None:
     # Imported here: nbclient takes a second or two to import, and --no-execute needs none of it.
     from .execution import Run, execute_all, failure
 
