@@ -22,7 +22,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from wod_agent.kernels import KERNELSPEC_DIR, write_kernelspec
+from wod_agent.kernels import KERNELSPECS_DIR, kernel_name, write_kernelspec
 from wod_contracts.workshop import Workshop
 
 from .layout import render
@@ -51,18 +51,19 @@ async def execute(run: Run, scratch: Path) -> nbformat.NotebookNode:
     nb: nbformat.NotebookNode = nbformat.read(str(workdir / run.notebook.name), as_version=4)
     for cell in nb.cells:
         cell.source = render(cell.source, workshop.id, workshop.title)
-    kernel_name = nb.metadata.get("kernelspec", {}).get("name") or workshop.kernel
+    name = nb.metadata.get("kernelspec", {}).get("name") or workshop.kernel
     manager = None
     if run.python is not None:
-        # The same kernelspec a seat's home gets, found through a kernel manager of our own.
-        write_kernelspec(home, run.python, workshop.title)
-        specs = KernelSpecManager(kernel_dirs=[str(home / KERNELSPEC_DIR.parent)])
-        manager = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=specs)
+        # The kernelspec a seat's home gets, found through a kernel manager of our own.
+        name = kernel_name(workshop.id)
+        write_kernelspec(home, run.python, workshop.id, workshop.title)
+        specs = KernelSpecManager(kernel_dirs=[str(home / KERNELSPECS_DIR)])
+        manager = AsyncKernelManager(kernel_name=name, kernel_spec_manager=specs)
     client = NotebookClient(
         nb,
         km=manager,
         timeout=CELL_TIMEOUT_SECONDS,
-        kernel_name=kernel_name,
+        kernel_name=name,
         resources={"metadata": {"path": str(workdir)}},
     )
     log = scratch / "kernel.log"  # the kernel's own chatter, kept out of the report

@@ -25,7 +25,7 @@ from wod_contracts.catalog import Catalog, CatalogError
 from wod_contracts.orders import Order, OrderVerb
 
 from .config import AccountMode
-from .kernels import WorkshopKernels, write_kernelspec
+from .kernels import WorkshopKernels, use_workshop_kernel, write_kernelspec
 from .notebooks import NotebookValues, stage_workshop
 from .ports import DeploymentError, PermanentOrderError
 
@@ -45,6 +45,11 @@ class DeployerSettings:
     playbook_binary: Path | None
     timeout_seconds: int
     artifacts_kept: int = 10
+    # Kernels of workshops with requirements (see `kernels`): the Python whose environment they
+    # extend (the agent's own by default; in system mode, one students can run, such as the
+    # single-user server's), and where they are kept (default `state_dir/kernels`).
+    kernel_python: Path | None = None
+    kernel_envs_dir: Path | None = None
 
     @property
     def passwords_dir(self) -> Path:
@@ -52,8 +57,11 @@ class DeployerSettings:
 
     @property
     def kernels_dir(self) -> Path:
-        """The workshops' kernel environments (see `kernels`)."""
-        return self.state_dir / "kernels"
+        return self.kernel_envs_dir or self.state_dir / "kernels"
+
+    @property
+    def kernel_base(self) -> Path:
+        return self.kernel_python or Path(self.python)
 
 
 def password_hash(password: SecretStr, mode: AccountMode) -> str:
@@ -98,7 +106,7 @@ class AnsibleDeployer:
         self._branding = branding
         self._kernels = WorkshopKernels(
             settings.kernels_dir,
-            Path(settings.python),
+            settings.kernel_base,
             shared=settings.account_mode is AccountMode.SYSTEM,
             pip_timeout=settings.timeout_seconds,
         )
@@ -124,7 +132,7 @@ class AnsibleDeployer:
         work.mkdir(parents=True, mode=0o700)
         try:
             staging = work / "files"
-            stage_workshop(
+            notebooks = stage_workshop(
                 entry.directory,
                 staging,
                 NotebookValues(
@@ -139,7 +147,8 @@ class AnsibleDeployer:
             )
             if workshop.requirements and order.verb is OrderVerb.CREATE:
                 kernel = self._kernels.environment(workshop.id, workshop.requirements)
-                write_kernelspec(staging, kernel.python, workshop.title)
+                write_kernelspec(staging, kernel.python, workshop.id, workshop.title)
+                use_workshop_kernel(notebooks, workshop.id, workshop.title)
             hashed = password_hash(password, settings.account_mode)
             secrets_file = work / "secrets.json"
             fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -18,7 +18,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +30,8 @@ log = logging.getLogger(__name__)
 # Bumped when the layout of an environment changes, so old ones are not reused.
 LAYOUT_VERSION = 1
 READY_MARKER = "wod-kernel.json"
-# Where Jupyter looks for a user's kernelspecs (jupyter_core: ~/.local/share/jupyter on Linux);
-# a user-level `python3` takes precedence over the server's own, so notebooks need no change.
-KERNELSPEC_DIR = Path(".local/share/jupyter/kernels/python3")
+# Where Jupyter looks for a user's kernelspecs (jupyter_core: ~/.local/share/jupyter on Linux).
+KERNELSPECS_DIR = Path(".local/share/jupyter/kernels")
 OUTPUT_TAIL = 2000
 
 
@@ -131,6 +130,8 @@ class WorkshopKernels:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _build(self, directory: Path, requirements: Sequence[str]) -> None:
+        if self._shared:
+            self._check_reachable()
         shutil.rmtree(directory, ignore_errors=True)  # a build that died half-way
         try:
             self._run([str(self._base), "-m", "venv", "--without-pip", str(directory)])
@@ -183,6 +184,20 @@ class WorkshopKernels:
         )
         return probe.returncode == 0
 
+    def _check_reachable(self) -> None:
+        """System mode: students must be able to run the interpreter, read the base's
+        packages and reach the environments."""
+        needed = [Path(os.path.realpath(self._base)), *map(Path, _site_dirs(self._base))]
+        needed.append(self._root)
+        for path in needed:
+            blocked = _blocked_for_others(path)
+            if blocked is not None:
+                raise KernelBuildError(
+                    f"students cannot reach {path}: {blocked} is closed to other users; "
+                    "give the agent a kernel Python that students can run (such as the "
+                    "single-user server's) or open that directory (chmod o+rx)"
+                )
+
     def _make_reachable(self) -> None:
         """Students must reach the environments: the root is 0755 and its parent (the agent's
         state_dir, whose other contents are 0700/0600) gets search permission, not listing."""
@@ -191,6 +206,17 @@ class WorkshopKernels:
         mode = stat.S_IMODE(parent.stat().st_mode)
         if mode & 0o011 != 0o011:
             parent.chmod(mode | 0o011)
+
+
+def _blocked_for_others(path: Path) -> Path | None:
+    """The first directory on the way to `path` (or `path` itself) that other users cannot
+    pass; None if the way is open."""
+    for ancestor in reversed(path.parents):
+        if not stat.S_IMODE(ancestor.stat().st_mode) & stat.S_IXOTH:
+            return ancestor
+    mode = stat.S_IMODE(path.stat().st_mode)
+    wanted = stat.S_IXOTH | (stat.S_IROTH if path.is_dir() else 0)
+    return None if mode & wanted == wanted else path
 
 
 def _open_to_others(directory: Path) -> None:
@@ -204,8 +230,14 @@ def _open_to_others(directory: Path) -> None:
             path.chmod(mode | extra)
 
 
+def kernel_name(workshop_id: str) -> str:
+    """The workshop's own kernel name: a server's environment may hold a `python3` kernelspec
+    that wins over a user's (jupyter_core prefers environment paths), so it cannot be reused."""
+    return f"wod-{workshop_id.lower()}"
+
+
 def kernelspec(python: Path, workshop_title: str) -> dict[str, object]:
-    """A `python3` kernelspec that starts ipykernel with the workshop's environment."""
+    """A kernelspec that starts ipykernel with the workshop's environment."""
     return {
         "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": f"Python 3 ({workshop_title})",
@@ -214,9 +246,21 @@ def kernelspec(python: Path, workshop_title: str) -> dict[str, object]:
     }
 
 
-def write_kernelspec(home: Path, python: Path, workshop_title: str) -> Path:
-    """Write the kernelspec under `home` (a seat's staging copy, or a scratch home)."""
-    target = home / KERNELSPEC_DIR / "kernel.json"
+def write_kernelspec(home: Path, python: Path, workshop_id: str, workshop_title: str) -> Path:
+    """Write the workshop's kernelspec under `home` (a seat's staging copy, or a scratch home)."""
+    target = home / KERNELSPECS_DIR / kernel_name(workshop_id) / "kernel.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(kernelspec(python, workshop_title), indent=1), encoding="utf-8")
     return target
+
+
+def use_workshop_kernel(notebooks: Iterable[Path], workshop_id: str, workshop_title: str) -> None:
+    """Point the (staged) notebooks at the workshop's kernel instead of `python3`."""
+    for path in notebooks:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        notebook.setdefault("metadata", {})["kernelspec"] = {
+            "name": kernel_name(workshop_id),
+            "display_name": f"Python 3 ({workshop_title})",
+            "language": "python",
+        }
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
