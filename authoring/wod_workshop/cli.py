@@ -20,7 +20,6 @@ from wod.settings import REPO_ROOT
 from wod_contracts.catalog import read_root
 from wod_contracts.workshop import StudentRange, WorkshopId, json_schema_text
 
-from . import preview, scaffold
 from .ranges import NoFreeRangeError, free_range, taken_on
 
 PUBLIC_WORKSHOPS = REPO_ROOT / "workshops"
@@ -39,6 +38,8 @@ def _title(workshop_id: str) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from . import scaffold  # nbformat is slow to import: only the commands that need it do
+
     try:
         workshop_id = TypeAdapter(WorkshopId).validate_python(args.id)
     except ValidationError:
@@ -104,6 +105,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
+    from . import preview
+
     ports = preview.Ports.from_env()
     ports = preview.Ports(
         args.port or ports.site, args.aws_port or ports.aws, args.hub_port or ports.hub
