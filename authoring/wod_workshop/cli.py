@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from wod.seed import DEMO_WORKSHOPS, catalog_roots
 from wod.settings import REPO_ROOT
 from wod_contracts.catalog import read_root
 from wod_contracts.workshop import StudentRange, WorkshopId, json_schema_text
@@ -29,6 +28,8 @@ SCHEMA_FILE = PUBLIC_WORKSHOPS / "workshop.schema.json"
 def known_roots(private: Sequence[Path] | None) -> list[Path]:
     """Every workshop directory this checkout knows: public, demo and private (from --private,
     else WOD_PRIVATE_WORKSHOPS, as the seeding and `make demo` read them)."""
+    from wod.seed import DEMO_WORKSHOPS, catalog_roots  # pulls in the AWS adapters: lazily
+
     spec = os.pathsep.join(str(p) for p in private) if private else None
     return [*catalog_roots(PUBLIC_WORKSHOPS, spec), DEMO_WORKSHOPS]
 
@@ -38,8 +39,6 @@ def _title(workshop_id: str) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from . import scaffold  # nbformat is slow to import: only the commands that need it do
-
     try:
         workshop_id = TypeAdapter(WorkshopId).validate_python(args.id)
     except ValidationError:
@@ -62,6 +61,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     except NoFreeRangeError as exc:
         print(exc, file=sys.stderr)
         return 1
+    from . import scaffold  # nbformat is slow to import: only the commands that need it do
+
     new = scaffold.NewWorkshop(
         workshop_id=workshop_id,
         title=args.title or _title(workshop_id),
