@@ -13,7 +13,6 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .requirements import parse_requirements
 from .workshop import Workshop
 from .yaml_lines import compose, line_of, locate
 
@@ -126,6 +125,10 @@ def check_entry(entry: CatalogEntry) -> list[str]:
     if workshop.badge and not (entry.directory / workshop.badge).is_file():
         problems.append(f"{locate(source, ('badge',))}: badge: {workshop.badge} is missing")
     if workshop.requirements:
+        # Imported here: the API's Lambda imports this module (CatalogError) but never checks
+        # requirements, and `packaging` is neither in its artifact nor cheap to import.
+        from .requirements import parse_requirements
+
         _, bad = parse_requirements(workshop.requirements)
         for problem in bad:
             index = int(problem.split(":", 1)[0])
