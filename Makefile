@@ -22,7 +22,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[agent,hub,site,local,dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[agent,author,hub,site,local,dev]'
 	$(BIN)/python -m bash_kernel.install --sys-prefix >/dev/null
 	touch $@
 
@@ -64,7 +64,7 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions backend_agent
+	$(BIN)/mypy functions backend_agent authoring
 	$(BIN)/cfn-lint template.yaml
 
 format: venv
@@ -77,7 +77,7 @@ bench: deps
 	$(BIN)/python bench/site.py
 
 schema: venv
-	$(BIN)/python -m wod_contracts.export_schema workshops/workshop.schema.json
+	$(BIN)/wod-workshop schema workshops/workshop.schema.json
 
 # The project's wheel (wod_agent, and wod_contracts that it shares with the cloud half) for a
 # backend host: `pip install -c constraints.txt '<wheel>[agent]'` (docs/agent.md). Built in a

@@ -26,6 +26,7 @@ from wod_contracts.orders import Order, OrderVerb
 from wod_contracts.workshop import SetupUser, Workshop
 
 from .config import AccountMode
+from .kernels import WorkshopKernels, use_workshop_kernel, write_kernelspec
 from .notebooks import NotebookValues, UnsafeWorkshopFileError, stage_workshop
 from .ports import DeploymentError, PermanentOrderError
 
@@ -47,10 +48,23 @@ class DeployerSettings:
     artifacts_kept: int = 10
     # What runs a workshop's tasks as the student: a Python that any account may execute.
     student_python: str = "/usr/bin/python3"
+    # Kernels of workshops with requirements (see `kernels`): the Python whose environment they
+    # extend (the agent's own by default; in system mode, one students can run, such as the
+    # single-user server's), and where they are kept (default `state_dir/kernels`).
+    kernel_python: Path | None = None
+    kernel_envs_dir: Path | None = None
 
     @property
     def passwords_dir(self) -> Path:
         return self.state_dir / "hub-passwords"
+
+    @property
+    def kernels_dir(self) -> Path:
+        return self.kernel_envs_dir or self.state_dir / "kernels"
+
+    @property
+    def kernel_base(self) -> Path:
+        return self.kernel_python or Path(self.python)
 
 
 def password_hash(password: SecretStr, mode: AccountMode) -> str:
@@ -93,6 +107,12 @@ class AnsibleDeployer:
         self._settings = settings
         self._catalog = catalog
         self._branding = branding
+        self._kernels = WorkshopKernels(
+            settings.kernels_dir,
+            settings.kernel_base,
+            shared=settings.account_mode is AccountMode.SYSTEM,
+            pip_timeout=settings.timeout_seconds,
+        )
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         settings = self._settings
@@ -139,9 +159,13 @@ class AnsibleDeployer:
             workshop_title=workshop.title,
         )
         try:
-            stage_workshop(directory, staging, values)
+            notebooks = stage_workshop(directory, staging, values)
         except UnsafeWorkshopFileError as exc:
             raise PermanentOrderError(f"workshop {workshop.id} refused: {exc}") from exc
+        if workshop.requirements:
+            kernel = self._kernels.environment(workshop.id, workshop.requirements)
+            write_kernelspec(staging, kernel.python, workshop.id, workshop.title)
+            use_workshop_kernel(notebooks, workshop.id, workshop.title)
 
     def _extravars(
         self,
