@@ -64,7 +64,7 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions backend_agent authoring
+	$(BIN)/mypy functions backend_agent
 	$(BIN)/cfn-lint template.yaml
 
 format: venv
