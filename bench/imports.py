@@ -3,9 +3,15 @@ deployment artifact is. Run: `.venv/bin/python bench/imports.py [--runs 9] [--fu
 
 Each import runs in a fresh interpreter with the template's environment (tracing off), a median of
 `--runs`: the wall time `python -X importtime` gives the handler module, the CPU time (user + sys)
-of the whole process, and whether the X-Ray SDK got loaded. Artifacts: `.aws-sam/build/<Function>`
-after `make template-check`, else the Lambda wheels of functions/requirements.txt (built by
-`functions/Makefile deps`) plus the packages, as `sam build` would copy them.
+of the whole process, and whether the X-Ray SDK got loaded.
+
+1. The handlers in this virtualenv (bytecode cached, as after a first run).
+2. The API function's artifact as Lambda loads it, if `make lambda-python` found the runtime's
+   interpreter: an x86_64 twin of the arm64 artifact (same recipe, functions/Makefile), on
+   `sys.path` alone, nothing written (/var/task is read-only): with the bytecode the artifact
+   ships, and without it (how artifacts were built before they shipped bytecode).
+3. Sizes: `.aws-sam/build/<Function>` after `make template-check`, else the artifact that
+   functions/Makefile builds (Lambda wheels of functions/requirements.txt plus the packages).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+LAMBDA_PYTHON_DIR = REPO / ".local" / "lambda-python"
+TWIN = REPO / ".local" / "bench" / "ApiFunction-x86_64"
 HANDLERS = ("api", "lifecycle", "sweep", "mail_events")
 FUNCTIONS = ("ApiFunction", "LifecycleFunction", "SweepFunction", "MailEventsFunction")
 SAM_BUILD = REPO / ".aws-sam" / "build"
@@ -44,10 +53,18 @@ class ImportRun:
     xray: bool
 
 
-def import_once(module: str, env: Mapping[str, str]) -> ImportRun:
+def import_once(
+    module: str, env: Mapping[str, str], python: Path | None = None, path: Path | None = None
+) -> ImportRun:
+    """One fresh interpreter importing `module`; with `path`, that directory alone (no site)."""
+    command = [str(python or sys.executable), "-X", "importtime"]
+    if path is None:
+        command += ["-c", f"import {module}; {XRAY_CHECK}"]
+    else:
+        command += ["-S", "-c", f"import sys; sys.path.insert(0, {str(path)!r}); import {module}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}; {XRAY_CHECK}"],
+        command,
         env=dict(env),
         capture_output=True,
         text=True,
@@ -67,8 +84,14 @@ def import_once(module: str, env: Mapping[str, str]) -> ImportRun:
     return ImportRun(cumulative / 1000, cpu * 1000, result.returncode == 3)
 
 
-def import_figures(module: str, env: Mapping[str, str], runs: int) -> ImportRun:
-    samples = [import_once(module, env) for _ in range(runs)]
+def import_figures(
+    module: str,
+    env: Mapping[str, str],
+    runs: int,
+    python: Path | None = None,
+    path: Path | None = None,
+) -> ImportRun:
+    samples = [import_once(module, env, python, path) for _ in range(runs)]
     return ImportRun(
         statistics.median(s.import_ms for s in samples),
         statistics.median(s.cpu_ms for s in samples),
@@ -88,6 +111,36 @@ def tree_size(root: Path) -> tuple[int, int]:
     return raw, zipped
 
 
+def build_artifact(target: Path, platform: str | None = None) -> Path:
+    """functions/Makefile's artifact of the API function (all four hold the same files)."""
+    if target.exists():
+        shutil.rmtree(target)
+    command = ["make", "-s", "-f", str(REPO / "functions" / "Makefile"), "build-ApiFunction"]
+    if platform:
+        command.append(f"PLATFORM={platform}")
+    subprocess.run(command, env={**os.environ, "ARTIFACTS_DIR": str(target)}, check=True)
+    return target
+
+
+def print_artifact_imports(env: Mapping[str, str], runs: int) -> None:
+    pythons = sorted(LAMBDA_PYTHON_DIR.glob("python3.*"))
+    if not pythons:
+        print("artifact: no runtime interpreter; run `make lambda-python` first")
+        return
+    python = pythons[0]
+    twin = build_artifact(TWIN, "manylinux2014_x86_64")
+    read_only = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"ApiFunction artifact as Lambda loads it ({python.name}, x86_64 twin, read-only):")
+    with tempfile.TemporaryDirectory() as empty:
+        modes = [
+            ("with the bytecode it ships", read_only),
+            ("compiled at import (no bytecode)", {**read_only, "PYTHONPYCACHEPREFIX": empty}),
+        ]
+        for label, mode_env in modes:
+            figures = import_figures("wod.handlers.api", mode_env, runs, python, twin)
+            print(f"  {label:<34} {figures.import_ms:8.0f} ms    {figures.cpu_ms:8.0f} ms CPU")
+
+
 def artifact_sizes() -> list[tuple[str, int, int]]:
     """(label, raw, zipped) of each `sam build` artifact, or of the equivalent tree."""
     if SAM_BUILD.is_dir():
@@ -97,13 +150,8 @@ def artifact_sizes() -> list[tuple[str, int, int]]:
             if (SAM_BUILD / name).is_dir()
         ]
     with tempfile.TemporaryDirectory() as scratch:
-        # The same recipe as sam build: functions/Makefile's rule, into a scratch directory.
-        subprocess.run(
-            ["make", "-s", "-f", str(REPO / "functions" / "Makefile"), "build-ApiFunction"],
-            env={**os.environ, "ARTIFACTS_DIR": scratch},
-            check=True,
-        )
-        return [("functions/Makefile artifact (every function)", *tree_size(Path(scratch)))]
+        artifact = build_artifact(Path(scratch) / "artifact")
+        return [("functions/Makefile artifact (every function)", *tree_size(artifact))]
 
 
 def main() -> int:
@@ -115,16 +163,23 @@ def main() -> int:
         default=REPO / "functions",
         help="the tree holding wod/ and wod_contracts/ (e.g. another checkout, to compare)",
     )
-    parser.add_argument("--no-artifacts", action="store_true", help="import times only")
+    parser.add_argument("--no-artifacts", action="store_true", help="this virtualenv only")
     args = parser.parse_args()
 
-    base = {key: value for key, value in os.environ.items() if not key.startswith("POWERTOOLS_")}
-    env = {**base, **LAMBDA_ENV, "PYTHONPATH": str(args.functions.resolve())}
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("POWERTOOLS_", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"))
+    }
+    lambda_env = {**base, **LAMBDA_ENV}
+    env = {**lambda_env, "PYTHONPATH": str(args.functions.resolve())}
     traced = {**env, "POWERTOOLS_TRACE_DISABLED": "false"}
     print(
         f"imports: median of {args.runs} fresh interpreters, {sys.implementation.cache_tag}, "
         f"{os.cpu_count()} CPUs, code from {args.functions}"
     )
+    for name in HANDLERS:  # writes the bytecode of the code under test, as a first run would
+        import_once(f"wod.handlers.{name}", env)
     startup = import_figures("json", env, args.runs)
     print(f"  {'(bare interpreter + json)':<34} {'':>14} {startup.cpu_ms:8.0f} ms CPU")
     rows = [(f"wod.handlers.{name}", env) for name in HANDLERS]
@@ -137,6 +192,7 @@ def main() -> int:
             f"   X-Ray SDK {'loaded' if figures.xray else 'not loaded'}"
         )
     if not args.no_artifacts:
+        print_artifact_imports(lambda_env, args.runs)
         print("artifacts (unzipped / zipped):")
         for label, raw, zipped in artifact_sizes():
             print(f"  {label:<46} {raw / 1e6:6.1f} MB / {zipped / 1e6:5.1f} MB")
