@@ -62,7 +62,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: deps
+bench: deps lambda-python
 	$(BIN)/python bench/registrations.py
 	$(BIN)/python bench/agent.py
 	$(BIN)/python bench/site.py
