@@ -67,20 +67,21 @@ def summary(name: str, values: list[float]) -> str:
 
 
 def memory_mb(hub_pid: int) -> tuple[list[float], float]:
-    """(resident MB of each single-user server, of the hub and its proxy together)."""
+    """(MB of each single-user server, of the hub and its proxy together), as PSS: shared pages
+    are split between the processes that share them, so the figures add up to what a host needs."""
     hub = psutil.Process(hub_pid)
     servers: list[float] = []
-    rest = hub.memory_info().rss
+    rest = hub.memory_full_info().pss
     for child in hub.children(recursive=True):
         try:
-            rss = child.memory_info().rss
+            pss = child.memory_full_info().pss
             is_server = any("jupyterhub-singleuser" in part for part in child.cmdline())
         except psutil.NoSuchProcess:
             continue
         if is_server:
-            servers.append(rss / 1e6)
+            servers.append(pss / 1e6)
         else:
-            rest += rss
+            rest += pss
     return servers, rest / 1e6
 
 
@@ -191,7 +192,7 @@ def main() -> int:
     print(summary("callback", [t.callback_seconds for t in timings]))
     if servers_mb:
         print(
-            f"memory: {len(servers_mb)} idle student servers, p50 "
+            f"memory (PSS): {len(servers_mb)} idle student servers, p50 "
             f"{statistics.median(servers_mb):.0f} MB, max {max(servers_mb):.0f} MB each; "
             f"hub + proxy {hub_mb:.0f} MB"
         )
