@@ -71,10 +71,11 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: deps
+bench: deps lambda-python
 	$(BIN)/python bench/registrations.py
 	$(BIN)/python bench/agent.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/imports.py
 
 schema: venv
 	$(BIN)/wod-workshop schema workshops/workshop.schema.json
@@ -111,8 +112,12 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 # Validation needs a region, not an account; deploy takes the region from samconfig.toml.
 CHECK_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 SAM_FUNCTIONS := ApiFunction SweepFunction LifecycleFunction MailEventsFunction
+# `sam build` wants the runtime's interpreter (python3.13, template.yaml) on PATH even without
+# Docker; infra/lambda_python.py finds a working one (pyenv included) and links it here.
+LAMBDA_PYTHON_DIR := .local/lambda-python
+SAM_BUILD := PATH="$(CURDIR)/$(LAMBDA_PYTHON_DIR):$$PATH" $(SAM) build
 
-.PHONY: sam-tools template-check deploy
+.PHONY: sam-tools lambda-python template-check deploy
 
 $(SAM_STAMP): infra/sam-constraints.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
@@ -122,13 +127,16 @@ $(SAM_STAMP): infra/sam-constraints.txt
 
 sam-tools: $(SAM_STAMP)
 
+lambda-python: venv
+	$(BIN)/python infra/lambda_python.py $(LAMBDA_PYTHON_DIR)
+
 # cfn-lint, SAM's own validation and linting, and a real `sam build` (arm64 wheels, no Docker)
 # whose artifacts must each hold branding.yml (WOD_BRANDING_FILE=/var/task/branding.yml).
-template-check: venv sam-tools
+template-check: venv sam-tools lambda-python
 	$(BIN)/cfn-lint template.yaml
 	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate
 	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate --lint
-	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) build
+	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM_BUILD)
 	for fn in $(SAM_FUNCTIONS); do \
 	  test -f .aws-sam/build/$$fn/branding.yml && test -d .aws-sam/build/$$fn/wod/handlers \
 	    || { echo "$$fn: artifact lacks branding.yml or the wod package" >&2; exit 1; }; \
@@ -139,8 +147,8 @@ template-check: venv sam-tools
 # samconfig.toml (git-ignored); later runs reuse it. Then the catalog is seeded into the
 # stack's tables and the site is built with the stack's API URL, synced to its bucket and
 # invalidated in CloudFront (infra/post_deploy.py). See docs/organizers.md.
-deploy: venv sam-tools
-	$(SAM) build
+deploy: venv sam-tools lambda-python
+	$(SAM_BUILD)
 	if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided; fi
 	$(BIN)/python infra/post_deploy.py seed
 	$(BIN)/python infra/post_deploy.py site
