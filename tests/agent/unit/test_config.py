@@ -112,6 +112,7 @@ def test_the_shipped_example_is_a_valid_config() -> None:
     config = load_config(example, environ={})
     assert config.metrics_port == 9464 and config.account_mode is AccountMode.SYSTEM
 
+
 def test_local_mode_needs_an_explicit_setting_and_says_why(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, {**BASE, "account_mode": "local"}), {})
