@@ -15,7 +15,7 @@ AGENT_CODE = [
     *sorted((REPO / "functions/wod_contracts").glob("*.py")),
 ]
 # Loaded by JupyterHub, not by the agent: the `hub` extra brings jupyterhub (and traitlets).
-HUB_ONLY = {"hub_auth.py"}
+HUB_ONLY = {"hub_auth.py", "hub_spawner.py"}
 OWN = {"wod_agent", "wod_contracts"}
 
 
