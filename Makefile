@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := infra/local/node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv node chromium deps demo test test-unit lint format bench schema openapi lock deploy clean
+.PHONY: help venv node chromium seat-tools deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel
 
 help:
 	@echo "make demo    run the whole system locally (API, inbox, site, hub, agent)"
@@ -17,11 +17,12 @@ help:
 	@echo "make bench   print the benchmark figures"
 	@echo "make template-check   cfn-lint, sam validate --lint, sam build (no Docker)"
 	@echo "make deploy  sam deploy (guided the first time), seed the catalog, publish the site"
+	@echo "make agent-wheel   dist/workshops_on_demand-<version>-py3-none-any.whl for backend hosts"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[agent,hub,site,local,dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[agent,author,hub,site,local,dev]'
 	$(BIN)/python -m bash_kernel.install --sys-prefix >/dev/null
 	touch $@
 
@@ -41,7 +42,15 @@ chromium:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-deps: venv node chromium
+# System-mode seat tests (as root) schedule cron and `at` jobs to see them cleared.
+seat-tools:
+	@command -v crontab >/dev/null && command -v atq >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cron at >/dev/null; \
+	  else echo "system-mode tests need cron and at (as root): they will be skipped" >&2; fi; }
+
+deps: venv node chromium seat-tools
 
 demo: venv node
 	$(BIN)/python -m wod.local.demo
@@ -62,13 +71,33 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: deps
+bench: deps lambda-python
 	$(BIN)/python bench/registrations.py
 	$(BIN)/python bench/agent.py
 	$(BIN)/python bench/site.py
+	$(BIN)/python bench/imports.py
 
 schema: venv
-	$(BIN)/python -m wod_contracts.export_schema workshops/workshop.schema.json
+	$(BIN)/wod-workshop schema workshops/workshop.schema.json
+
+# The project's wheel (wod_agent, and wod_contracts that it shares with the cloud half) for a
+# backend host: `pip install -c constraints.txt '<wheel>[agent]'` (docs/agent.md). Built in a
+# small virtualenv of its own, so that a host needs python3-venv only, not the dev one.
+# Its setuptools is installed once, so later builds need no network (no build isolation).
+WHEEL_VENV := .local/wheel-venv
+WHEEL_STAMP := $(WHEEL_VENV)/.installed-stamp
+
+$(WHEEL_STAMP):
+	test -x $(WHEEL_VENV)/bin/python || $(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install -q --disable-pip-version-check 'setuptools>=77'
+	touch $@
+
+agent-wheel: $(WHEEL_STAMP)
+	rm -rf build dist/workshops_on_demand-*.whl
+	$(WHEEL_VENV)/bin/python -m pip wheel -q --disable-pip-version-check --no-deps \
+	  --no-build-isolation --wheel-dir dist .
+	rm -rf build
+	@ls dist/workshops_on_demand-*.whl
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package version the tests passed with (pip freeze). Regenerate with `make lock`.' > constraints.txt
@@ -83,8 +112,12 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 # Validation needs a region, not an account; deploy takes the region from samconfig.toml.
 CHECK_REGION := $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),us-east-1)
 SAM_FUNCTIONS := ApiFunction SweepFunction LifecycleFunction MailEventsFunction
+# `sam build` wants the runtime's interpreter (python3.13, template.yaml) on PATH even without
+# Docker; infra/lambda_python.py finds a working one (pyenv included) and links it here.
+LAMBDA_PYTHON_DIR := .local/lambda-python
+SAM_BUILD := PATH="$(CURDIR)/$(LAMBDA_PYTHON_DIR):$$PATH" $(SAM) build
 
-.PHONY: sam-tools template-check deploy
+.PHONY: sam-tools lambda-python template-check deploy
 
 $(SAM_STAMP): infra/sam-constraints.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
@@ -94,13 +127,16 @@ $(SAM_STAMP): infra/sam-constraints.txt
 
 sam-tools: $(SAM_STAMP)
 
+lambda-python: venv
+	$(BIN)/python infra/lambda_python.py $(LAMBDA_PYTHON_DIR)
+
 # cfn-lint, SAM's own validation and linting, and a real `sam build` (arm64 wheels, no Docker)
 # whose artifacts must each hold branding.yml (WOD_BRANDING_FILE=/var/task/branding.yml).
-template-check: venv sam-tools
+template-check: venv sam-tools lambda-python
 	$(BIN)/cfn-lint template.yaml
 	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate
 	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) validate --lint
-	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM) build
+	AWS_DEFAULT_REGION=$(CHECK_REGION) $(SAM_BUILD)
 	for fn in $(SAM_FUNCTIONS); do \
 	  test -f .aws-sam/build/$$fn/branding.yml && test -d .aws-sam/build/$$fn/wod/handlers \
 	    || { echo "$$fn: artifact lacks branding.yml or the wod package" >&2; exit 1; }; \
@@ -111,8 +147,8 @@ template-check: venv sam-tools
 # samconfig.toml (git-ignored); later runs reuse it. Then the catalog is seeded into the
 # stack's tables and the site is built with the stack's API URL, synced to its bucket and
 # invalidated in CloudFront (infra/post_deploy.py). See docs/organizers.md.
-deploy: venv sam-tools
-	$(SAM) build
+deploy: venv sam-tools lambda-python
+	$(SAM_BUILD)
 	if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided; fi
 	$(BIN)/python infra/post_deploy.py seed
 	$(BIN)/python infra/post_deploy.py site

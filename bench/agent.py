@@ -1,5 +1,6 @@
 """Benchmark of the backend agent: a burst of CREATE orders against a local hub, moto SQS and a
-local signed-callback receiver. Prints orders per minute and, per order, where the time went.
+local signed-callback receiver. Prints orders per minute, per order where the time went, and the
+memory of the student servers the burst started (idle JupyterLab, no kernel) and of the hub.
 
     .venv/bin/python bench/agent.py [--orders 20] [--parallelism 4]
 """
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import boto3
+import psutil  # type: ignore[import-untyped]
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +64,25 @@ def start_moto(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def summary(name: str, values: list[float]) -> str:
     return f"{name:<9} p50 {statistics.median(values):6.2f}s   max {max(values):6.2f}s"
+
+
+def memory_mb(hub_pid: int) -> tuple[list[float], float]:
+    """(MB of each single-user server, of the hub and its proxy together), as PSS: shared pages
+    are split between the processes that share them, so the figures add up to what a host needs."""
+    hub = psutil.Process(hub_pid)
+    servers: list[float] = []
+    rest = hub.memory_full_info().pss
+    for child in hub.children(recursive=True):
+        try:
+            pss = child.memory_full_info().pss
+            is_server = any("jupyterhub-singleuser" in part for part in child.cmdline())
+        except psutil.NoSuchProcess:
+            continue
+        if is_server:
+            servers.append(pss / 1e6)
+        else:
+            rest += pss
+    return servers, rest / 1e6
 
 
 def main() -> int:
@@ -113,6 +134,7 @@ def main() -> int:
                         "hub_api_url": hub.api_url,
                         "hub_token": hub.token,
                         "account_mode": "local",
+                        "allow_unsafe_local_mode": True,  # a benchmark on one's own machine
                         "workshops_dirs": [str(workshops)],
                         "homes_dir": str(homes),
                         "state_dir": str(state),
@@ -147,6 +169,7 @@ def main() -> int:
             runner.start()
             completed = done.wait(timeout=1800)
             elapsed = time.monotonic() - started
+            servers_mb, hub_mb = memory_mb(hub_process.pid)
             loop.request_stop()
             runner.join()
             journal.close()
@@ -168,6 +191,12 @@ def main() -> int:
     print(summary("ansible", [t.ansible_seconds for t in timings]))
     print(summary("hub", [t.hub_seconds for t in timings]))
     print(summary("callback", [t.callback_seconds for t in timings]))
+    if servers_mb:
+        print(
+            f"memory (PSS): {len(servers_mb)} idle student servers, p50 "
+            f"{statistics.median(servers_mb):.0f} MB, max {max(servers_mb):.0f} MB each; "
+            f"hub + proxy {hub_mb:.0f} MB"
+        )
     return 0
 
 

@@ -22,10 +22,12 @@ from pydantic import SecretStr
 
 from wod_contracts.branding import Branding
 from wod_contracts.catalog import Catalog, CatalogError
-from wod_contracts.orders import Order
+from wod_contracts.orders import Order, OrderVerb
+from wod_contracts.workshop import SetupUser, Workshop
 
 from .config import AccountMode
-from .notebooks import NotebookValues, stage_workshop
+from .kernels import WorkshopKernels, use_workshop_kernel, write_kernelspec
+from .notebooks import NotebookValues, UnsafeWorkshopFileError, stage_workshop
 from .ports import DeploymentError, PermanentOrderError
 
 log = logging.getLogger(__name__)
@@ -44,10 +46,25 @@ class DeployerSettings:
     playbook_binary: Path | None
     timeout_seconds: int
     artifacts_kept: int = 10
+    # What runs a workshop's tasks as the student: a Python that any account may execute.
+    student_python: str = "/usr/bin/python3"
+    # Kernels of workshops with requirements (see `kernels`): the Python whose environment they
+    # extend (the agent's own by default; in system mode, one students can run, such as the
+    # single-user server's), and where they are kept (default `state_dir/kernels`).
+    kernel_python: Path | None = None
+    kernel_envs_dir: Path | None = None
 
     @property
     def passwords_dir(self) -> Path:
         return self.state_dir / "hub-passwords"
+
+    @property
+    def kernels_dir(self) -> Path:
+        return self.kernel_envs_dir or self.state_dir / "kernels"
+
+    @property
+    def kernel_base(self) -> Path:
+        return self.kernel_python or Path(self.python)
 
 
 def password_hash(password: SecretStr, mode: AccountMode) -> str:
@@ -90,6 +107,12 @@ class AnsibleDeployer:
         self._settings = settings
         self._catalog = catalog
         self._branding = branding
+        self._kernels = WorkshopKernels(
+            settings.kernels_dir,
+            settings.kernel_base,
+            shared=settings.account_mode is AccountMode.SYSTEM,
+            pip_timeout=settings.timeout_seconds,
+        )
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         settings = self._settings
@@ -106,40 +129,56 @@ class AnsibleDeployer:
             raise PermanentOrderError(
                 f"student {order.student} is not a seat of workshop {workshop.id}"
             )
-        branding = self._branding()
         work = settings.state_dir / "work" / order.order_id
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, mode=0o700)
         try:
             staging = work / "files"
-            stage_workshop(
-                entry.directory,
-                staging,
-                NotebookValues(
-                    student=order.student,
-                    username=order.username,
-                    hub_url=settings.hub_url,
-                    survey_url=str(workshop.survey_url or branding.survey_url),
-                    organization=branding.name,
-                    workshop_id=workshop.id,
-                    workshop_title=workshop.title,
-                ),
-            )
+            if order.verb is OrderVerb.CREATE:
+                # Only CREATE copies files: a CLEANUP never depends on the workshop's content.
+                self._stage(order, entry.directory, workshop, staging)
             hashed = password_hash(password, settings.account_mode)
             secrets_file = work / "secrets.json"
             fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"wod_password_hash": hashed}, handle)
-            extravars = self._extravars(order, entry.directory, staging, secrets_file)
+            extravars = self._extravars(order, entry.directory, workshop, staging, secrets_file)
             self._run(order, extravars, [password.get_secret_value(), hashed])
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
+    def _stage(self, order: Order, directory: Path, workshop: Workshop, staging: Path) -> None:
+        branding = self._branding()
+        values = NotebookValues(
+            student=order.student,
+            username=order.username,
+            hub_url=self._settings.hub_url,
+            survey_url=str(workshop.survey_url or branding.survey_url),
+            organization=branding.name,
+            workshop_id=workshop.id,
+            workshop_title=workshop.title,
+        )
+        try:
+            notebooks = stage_workshop(directory, staging, values)
+        except UnsafeWorkshopFileError as exc:
+            raise PermanentOrderError(f"workshop {workshop.id} refused: {exc}") from exc
+        if workshop.requirements:
+            kernel = self._kernels.environment(workshop.id, workshop.requirements)
+            write_kernelspec(staging, kernel.python, workshop.id, workshop.title)
+            use_workshop_kernel(notebooks, workshop.id, workshop.title)
+
     def _extravars(
-        self, order: Order, workshop_dir: Path, staging: Path, secrets_file: Path
+        self,
+        order: Order,
+        workshop_dir: Path,
+        workshop: Workshop,
+        staging: Path,
+        secrets_file: Path,
     ) -> dict[str, Any]:
         settings = self._settings
         setup, reset = workshop_dir / "setup.yml", workshop_dir / "reset.yml"
+        system = settings.account_mode is AccountMode.SYSTEM
+        as_student = system and workshop.setup_runs_as is SetupUser.STUDENT
         extravars: dict[str, Any] = {
             "wod_order_id": order.order_id,
             "wod_verb": order.verb.value,
@@ -155,6 +194,10 @@ class AnsibleDeployer:
             "wod_setup_tasks": str(setup) if setup.is_file() else "",
             "wod_reset_tasks": str(reset) if reset.is_file() else "",
             "wod_students_group": STUDENTS_GROUP,
+            # setup.yml and reset.yml run as the student unless the workshop asks for root;
+            # local mode has no student accounts (everything runs as the agent's user).
+            "wod_setup_become": as_student,
+            "wod_setup_python": settings.student_python if as_student else settings.python,
         }
         if settings.account_mode is AccountMode.SYSTEM:
             extravars["wod_owner"] = order.username

@@ -1,6 +1,7 @@
 """`wod-agent check`: one line per prerequisite, so an operator sees every problem at once.
 
-Called by `cli`; each check returns (ok, message) and never raises.
+Called by `cli`; each check returns (ok, message) and never raises. `ok` is True, False or
+`Status.WARN` (worth a look, not a failure).
 """
 
 from __future__ import annotations
@@ -9,18 +10,32 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from pathlib import Path
+
+import requests
 
 from wod_contracts.branding import load_branding
 from wod_contracts.catalog import CatalogError, load_catalog
+from wod_contracts.signing import TOLERANCE_SECONDS
 
 from .config import AccountMode, AgentConfig, ConfigError
 from .hub_rest import REQUIRED_SCOPES, JupyterHubRest
 from .ports import HubError, QueueError
 from .sqs_queue import SqsOrderQueue
 
-Check = tuple[bool, str]
+
+class Status(StrEnum):
+    OK = "ok  "
+    WARN = "WARN"
+    FAIL = "FAIL"
+
+
+Check = tuple[bool | Status, str]
+CLOCK_WARNING_SECONDS = 60
 
 
 def check_secrets(config: AgentConfig) -> Check:
@@ -108,9 +123,50 @@ def check_ansible(config: AgentConfig) -> Check:
     return True, f"{binary}: {result.stdout.splitlines()[0] if result.stdout else '?'}"
 
 
+def check_clock(config: AgentConfig, clock: Callable[[], float] = time.time) -> Check:
+    """The API refuses a callback signed more than TOLERANCE_SECONDS away from its own clock:
+    compare with the `Date` of its answer (one-second resolution, which is plenty)."""
+    before = clock()
+    try:
+        response = requests.head(config.api_url, timeout=10, allow_redirects=False)
+    except requests.RequestException as exc:
+        return False, f"api_url: {config.api_url} does not answer ({type(exc).__name__})"
+    local = (before + clock()) / 2
+    header = response.headers.get("Date", "")
+    try:
+        remote = parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return Status.WARN, f"clock: the API sent no usable Date header ({header!r}): skew unknown"
+    skew = remote - local
+    figure = f"{abs(skew):.0f}s {'behind' if skew > 0 else 'ahead of'} the API"
+    if abs(skew) > TOLERANCE_SECONDS:
+        return False, (
+            f"clock: this host is {figure}, beyond the {TOLERANCE_SECONDS}s the API tolerates: "
+            "every callback would be refused (401); synchronize the clock (NTP)"
+        )
+    if abs(skew) > CLOCK_WARNING_SECONDS:
+        return Status.WARN, (
+            f"clock: this host is {figure} (callbacks are refused beyond "
+            f"{TOLERANCE_SECONDS}s); synchronize the clock (NTP)"
+        )
+    return True, f"clock within {abs(skew):.0f}s of the API's"
+
+
+# What playbooks/files/clear-student.sh needs to clear a seat (util-linux, procps, findutils).
+SEAT_TOOLS = ("setpriv", "ps", "find", "ipcs", "ipcrm")
+
+
 def check_account_mode(config: AgentConfig) -> Check:
-    if config.account_mode is AccountMode.SYSTEM and os.geteuid() != 0:
+    if config.account_mode is AccountMode.LOCAL:
+        return Status.WARN, (
+            "account_mode local: every participant's server runs as this agent's user "
+            "(demo and tests only)"
+        )
+    if os.geteuid() != 0:
         return False, "account_mode: system mode manages Linux users and must run as root"
+    missing = [tool for tool in SEAT_TOOLS if shutil.which(tool) is None]
+    if missing:
+        return False, f"account_mode: clearing a seat needs {', '.join(missing)} on PATH"
     return True, f"account_mode {config.account_mode.value}"
 
 
@@ -122,16 +178,19 @@ CHECKS: tuple[Callable[[AgentConfig], Check], ...] = (
     check_queue,
     check_hub,
     check_ansible,
+    check_clock,
 )
 
 
 def run_checks(config: AgentConfig, echo: Callable[[str], None]) -> bool:
+    """Run every check, print one line each; True unless one failed (a warning is no failure)."""
     healthy = True
     for check in CHECKS:
         try:
             ok, message = check(config)
         except Exception as exc:  # a check must never hide the others
             ok, message = False, f"{check.__name__}: unexpected {type(exc).__name__}: {exc}"
-        healthy &= ok
-        echo(f"{'ok  ' if ok else 'FAIL'}  {message}")
+        status = ok if isinstance(ok, Status) else Status.OK if ok else Status.FAIL
+        healthy &= status is not Status.FAIL
+        echo(f"{status.value}  {message}")
     return healthy

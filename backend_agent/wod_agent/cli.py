@@ -1,6 +1,7 @@
-"""`wod-agent run | once | check`: reads the config and wires the adapters, once.
+"""`wod-agent run | once | check` (and `--version`): reads the config, wires the adapters once.
 
-Thin on purpose: the behaviour lives in `loop` and `service`.
+Thin on purpose: the behaviour lives in `loop` and `service`; `run` also serves /healthz and
+/metrics (`status_server`).
 """
 
 from __future__ import annotations
@@ -13,27 +14,37 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from prometheus_client import disable_created_metrics
+
 from wod_contracts.branding import load_branding
 from wod_contracts.catalog import load_catalog
 
+from . import agent_version
 from .ansible_deployer import AnsibleDeployer, DeployerSettings
 from .callback_client import SignedCallbackClient
 from .checks import run_checks
-from .config import DEFAULT_CONFIG_PATH, AgentConfig, ConfigError, load_config
+from .config import DEFAULT_CONFIG_PATH, AgentConfig, ConfigError, LogFormat, load_config
+from .health import PollHealth
 from .hub_rest import JupyterHubRest
 from .journal import Journal
+from .logs import configure_logging
 from .loop import AgentLoop
+from .metrics import AgentMetrics
 from .secrets_box import SecretBox
 from .service import OrderService, OrderTimings
 from .sqs_queue import SqsOrderQueue
+from .status_server import StatusServer, status_app
 
 log = logging.getLogger("wod_agent")
 
 
 def build_loop(
-    config: AgentConfig, on_finished: Callable[[OrderTimings], None] | None = None
+    config: AgentConfig,
+    on_finished: Callable[[OrderTimings], None] | None = None,
+    metrics: AgentMetrics | None = None,
 ) -> tuple[AgentLoop, Journal]:
     """Wire the real adapters (also used by the benchmark)."""
+    metrics = metrics or AgentMetrics(version=agent_version())
     config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     secret = config.callback_secret_bytes()
     journal = Journal(config.journal_path)
@@ -58,6 +69,7 @@ def build_loop(
         callbacks=SignedCallbackClient(config.api_url, secret),
         max_receives=config.max_receives,
         on_finished=on_finished,
+        metrics=metrics,
     )
     queue = SqsOrderQueue(
         config.queue_url, region=config.aws_region, endpoint_url=config.sqs_endpoint_url
@@ -69,6 +81,8 @@ def build_loop(
         visibility_timeout=config.visibility_timeout,
         poll_wait_seconds=config.poll_wait_seconds,
         retry_delay=config.retry_delay,
+        metrics=metrics,
+        health=PollHealth(stale_after=config.health_stale_after),
     )
     return loop, journal
 
@@ -82,31 +96,67 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=None, help=f"YAML settings (default {DEFAULT_CONFIG_PATH})"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--log-format",
+        choices=[f.value for f in LogFormat],
+        default=None,
+        help="log lines as JSON objects or text (default: the log_format setting, else json "
+        "for run and text otherwise)",
+    )
+    parser.add_argument("--version", action="version", version=f"wod-agent {agent_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="poll the queue until SIGTERM")
-    commands.add_parser("once", help="one poll; carry out what came, then exit (cron, tests)")
+    commands.add_parser(
+        "once", help="one poll; carry out what came, then exit (1 if the poll failed)"
+    )
     commands.add_parser("check", help="diagnose config, queue, hub token and ansible")
     return parser
 
 
+def _log_format(args: argparse.Namespace, config: AgentConfig) -> LogFormat:
+    if args.log_format:
+        return LogFormat(args.log_format)
+    if config.log_format is not None:
+        return config.log_format
+    # A service's lines go to journald and log shippers; a person reads `once` and `check`.
+    return LogFormat.JSON if args.command == "run" else LogFormat.TEXT
+
+
+def _status_server(config: AgentConfig, loop: AgentLoop, metrics: AgentMetrics) -> StatusServer:
+    try:
+        server = StatusServer(
+            config.metrics_host,
+            config.metrics_port,
+            status_app(loop.health, metrics, agent_version()),
+        )
+    except OSError as exc:
+        address = f"{config.metrics_host}:{config.metrics_port}"
+        raise ConfigError([f"metrics_port: cannot listen on {address}: {exc.strerror}"]) from exc
+    server.start()
+    log.info("health and metrics on http://%s:%d/", config.metrics_host, server.port)
+    return server
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # botocore logs request bodies at DEBUG; nothing of ours is secret there, but it is noise.
-    logging.getLogger("botocore").setLevel(logging.INFO)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    configure_logging(_log_format(args, config), logging.DEBUG if args.verbose else logging.INFO)
     if args.command == "check":
         return 0 if run_checks(config, print) else 1
 
+    # No `*_created` series: they double the page for no use here. (prometheus-client leaves
+    # this one function unannotated.)
+    disable_created_metrics()  # type: ignore[no-untyped-call]
+    metrics = AgentMetrics(version=agent_version())
+    server: StatusServer | None = None
     try:
-        loop, journal = build_loop(config)
+        loop, journal = build_loop(config, metrics=metrics)
+        if args.command == "run" and config.metrics_port:
+            server = _status_server(config, loop, metrics)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -117,12 +167,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("wod-agent polling %s (%s mode)", config.queue_url, config.account_mode.value)
+    log.info(
+        "wod-agent %s polling %s (%s mode)",
+        agent_version(),
+        config.queue_url,
+        config.account_mode.value,
+    )
     try:
         loop.run(once=args.command == "once")
     finally:
         journal.close()
-    return 0
+        if server is not None:
+            server.stop()
+    # `once` from cron: a failed poll must show in its exit status.
+    return 0 if args.command == "run" or loop.health.report().healthy else 1
 
 
 if __name__ == "__main__":

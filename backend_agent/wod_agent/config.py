@@ -1,23 +1,36 @@
-"""The agent's settings: a YAML file plus `WOD_AGENT_<FIELD>` environment overrides.
+"""The agent's settings (pydantic-settings): a YAML file, overridden by `WOD_AGENT_<FIELD>`.
 
-Read once by `cli`; every error names the field (and the file) it is about.
+Read once by `cli`; every error names the file and the field (and the variable, when the value
+came from the environment).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 DEFAULT_CONFIG_PATH = Path("/etc/wod-agent/config.yml")
 ENV_PREFIX = "WOD_AGENT_"
+DEFAULT_METRICS_PORT = 9464  # Prometheus' port-allocation wiki lists 9464 for such exporters
 
 
 class ConfigError(ValueError):
@@ -33,8 +46,17 @@ class AccountMode(StrEnum):
     LOCAL = "local"  # no root: hashes in a file, servers run as the hub's user
 
 
-class AgentConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class LogFormat(StrEnum):
+    JSON = "json"  # one JSON object per line, for journald and log shippers
+    TEXT = "text"  # for a person at a terminal
+
+
+class AgentConfig(BaseSettings):
+    # case_sensitive: a YAML key is a field name exactly (`Queue_URL` is a typo, refused);
+    # environment variable names are matched in any case (`_EnvironSource`).
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, case_sensitive=True
+    )
 
     queue_url: str = Field(min_length=1, description="The backend's SQS order queue.")
     api_url: str = Field(pattern=r"^https?://", description="e.g. https://api.example.org/api")
@@ -47,7 +69,13 @@ class AgentConfig(BaseModel):
     hub_token: SecretStr | None = None
     hub_token_file: Path | None = None
     account_mode: AccountMode = AccountMode.SYSTEM
-    workshops_dirs: list[Path] = Field(min_length=1, description="Public dir first, then private.")
+    allow_unsafe_local_mode: bool = Field(
+        default=False, description="Accept local mode (demo, tests): see _local_mode_is_unsafe."
+    )
+    # NoDecode: the environment gives a JSON list or PATH-like text; `_split_dirs` reads both.
+    workshops_dirs: Annotated[list[Path], NoDecode] = Field(
+        min_length=1, description="Public dir first, then private."
+    )
     homes_dir: Path = Path("/home")
     state_dir: Path = Path("/var/lib/wod-agent")
     branding_file: Path = Path("/etc/wod-agent/branding.yml")
@@ -64,6 +92,60 @@ class AgentConfig(BaseModel):
     ansible_playbook: Path | None = Field(
         default=None, description="Defaults to the one beside this Python, then PATH."
     )
+    log_format: LogFormat | None = Field(
+        default=None, description="json or text; unset: json for `run`, text otherwise."
+    )
+    metrics_host: str = Field(default="127.0.0.1", min_length=1)
+    metrics_port: int = Field(
+        default=DEFAULT_METRICS_PORT, ge=0, le=65_535, description="/healthz, /metrics; 0: off."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the values given (the YAML file's, see `load_config`); no
+        # .env file or secrets dir: the `*_file` fields name secret files explicitly.
+        return _EnvironSource(settings_cls, os.environ), init_settings
+
+    @field_validator("workshops_dirs", mode="before")
+    @classmethod
+    def _split_dirs(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list: {exc}") from exc
+        return [part for part in value.split(os.pathsep) if part]  # paths separated like PATH
+
+    @field_validator("api_url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str) -> str:
+        # The callback carries the new seat's password: never in clear over a network.
+        if urlsplit(value).scheme == "http" and not is_loopback(value):
+            raise ValueError(
+                "http:// would send seat passwords in clear: use https:// "
+                "(plain http is accepted for a loopback host only, e.g. 127.0.0.1)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _local_mode_is_unsafe(self) -> AgentConfig:
+        if self.account_mode is AccountMode.LOCAL and not self.allow_unsafe_local_mode:
+            raise ValueError(
+                "account_mode: local runs every participant's server as the agent's own user, "
+                "who can read the callback secret, the journal and every seat's files: it is "
+                "for the demo and tests only. Use system mode, or set "
+                "allow_unsafe_local_mode: true to accept that"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_source_per_secret(self) -> AgentConfig:
@@ -101,6 +183,14 @@ class AgentConfig(BaseModel):
         """Local mode: one salted hash per student, read by `hub_auth.HashFileAuthenticator`."""
         return self.state_dir / "hub-passwords"
 
+    @property
+    def health_stale_after(self) -> float:
+        """Seconds without a successful poll before /healthz turns 503.
+
+        A poll lasts up to `poll_wait_seconds`; failed polls back off up to 60 s.
+        """
+        return float(self.poll_wait_seconds + 60)
+
     def playbook_binary(self) -> Path | None:
         if self.ansible_playbook is not None:
             return self.ansible_playbook
@@ -108,50 +198,57 @@ class AgentConfig(BaseModel):
         return beside if beside.is_file() else None
 
 
-_LIST_FIELDS = {"workshops_dirs"}
+class _EnvironSource(EnvSettingsSource):
+    """`WOD_AGENT_*` variables of a given mapping (the process environment, or a test's)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls, case_sensitive=False)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items()}
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    for name in AgentConfig.model_fields:
-        raw = environ.get(ENV_PREFIX + name.upper())
-        if raw is None:
-            continue
-        if name in _LIST_FIELDS:
-            # A JSON list, or paths separated like PATH.
-            overrides[name] = (
-                json.loads(raw) if raw.lstrip().startswith("[") else raw.split(os.pathsep)
-            )
-        else:
-            overrides[name] = raw
-    return overrides
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_file(path: Path, source: str, required: bool) -> dict[str, Any]:
+    if not required and not path.exists():
+        return {}
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot read: {exc.strerror}"]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{source}: not valid YAML: {exc}"]) from exc
+    if not isinstance(loaded, dict):
+        raise ConfigError([f"{source}: expected a mapping of fields"])
+    return loaded
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> AgentConfig:
     """The YAML file (if it exists, or if it was named) overlaid with the environment."""
-    environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
     source = str(path or DEFAULT_CONFIG_PATH)
-    target = path or DEFAULT_CONFIG_PATH
-    if path is not None or target.exists():
-        try:
-            loaded = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise ConfigError([f"{source}: cannot read: {exc.strerror}"]) from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError([f"{source}: not valid YAML: {exc}"]) from exc
-        if not isinstance(loaded, dict):
-            raise ConfigError([f"{source}: expected a mapping of fields"])
-        data.update(loaded)
+    file_values = _read_file(path or DEFAULT_CONFIG_PATH, source, required=path is not None)
+    env_source = _EnvironSource(AgentConfig, os.environ if environ is None else environ)
     try:
-        data.update(_env_overrides(environ))
-    except json.JSONDecodeError as exc:
-        raise ConfigError([f"{ENV_PREFIX}WORKSHOPS_DIRS: not a JSON list: {exc}"]) from exc
-    try:
-        return AgentConfig.model_validate(data)
+        from_env = set(env_source())
+        sources = (env_source, InitSettingsSource(AgentConfig, file_values))
+        return AgentConfig(_build_sources=(sources, {}))
+    except SettingsError as exc:
+        raise ConfigError([f"{source}: environment {ENV_PREFIX}*: {exc}"]) from exc
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             field = ".".join(str(part) for part in err["loc"]) or "(config)"
-            problems.append(f"{source}: {field}: {err['msg']}")
+            top = str(err["loc"][0]) if err["loc"] else ""
+            origin = f" (value from {ENV_PREFIX}{top.upper()})" if top in from_env else ""
+            problems.append(f"{source}: {field}: {err['msg']}{origin}")
         raise ConfigError(problems) from exc

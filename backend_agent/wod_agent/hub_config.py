@@ -7,18 +7,26 @@ come from `WOD_HUB_*` variables (read once, in `HubSettings.from_env`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from .cgroups import CgroupError
 from .hub_rest import REQUIRED_SCOPES
+from .hub_spawner import seat_cgroups
 from .notebooks import FIRST_NOTEBOOK
 
 AGENT_SERVICE = "wod-agent"
 STUDENTS_GROUP = "wodstudents"
+# Per seat, system mode: a JupyterLab server with a kernel or two fits well within these.
+DEFAULT_LIMITS = {"mem_limit": "1G", "cpu_limit": "1", "tasks_limit": "512"}
+NO_LIMIT = "none"
+T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,9 @@ class HubSettings:
     singleuser_command: str
     homes_dir: Path
     passwords_dir: Path
+    mem_limit: int | None  # bytes
+    cpu_limit: float | None  # cores
+    tasks_limit: int | None  # processes and threads
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> HubSettings:
@@ -58,7 +69,40 @@ class HubSettings:
             singleuser_command=env.get("WOD_HUB_SINGLEUSER", str(here / "jupyterhub-singleuser")),
             homes_dir=Path(env.get("WOD_AGENT_HOMES_DIR", "/home")),
             passwords_dir=Path(env.get("WOD_HUB_PASSWORDS_DIR", str(state_dir / "hub-passwords"))),
+            mem_limit=_limit(env, "mem_limit", _byte_size),
+            cpu_limit=_limit(env, "cpu_limit", _positive(float)),
+            tasks_limit=_limit(env, "tasks_limit", _positive(int)),
         )
+
+
+def _limit(env: Mapping[str, str], name: str, parse: Callable[[str], T]) -> T | None:
+    """A per-seat limit from WOD_HUB_<NAME>; 'none' is an explicit "no limit"."""
+    key = f"WOD_HUB_{name.upper()}"
+    raw = env.get(key, DEFAULT_LIMITS[name]).strip()
+    if raw.lower() == NO_LIMIT:
+        return None
+    try:
+        return parse(raw)
+    except ValueError:
+        raise ValueError(f"{key}: {raw!r} is not a valid limit (or 'none' for no limit)") from None
+
+
+def _byte_size(raw: str) -> int:
+    """Bytes, with an optional K/M/G/T suffix (powers of 1024, as JupyterHub's `mem_limit`)."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([KMGT]?)", raw.upper())
+    if not match or float(match[1]) <= 0:
+        raise ValueError(raw)
+    return int(float(match[1]) * 1024 ** " KMGT".index(match[2] or " "))
+
+
+def _positive(kind: Callable[[str], N]) -> Callable[[str], N]:
+    def parse(raw: str) -> N:
+        value = kind(raw)
+        if not value > 0:
+            raise ValueError(raw)
+        return value
+
+    return parse
 
 
 def _common(c: Any, settings: HubSettings) -> None:
@@ -100,7 +144,20 @@ def configure_system(c: Any, environ: Mapping[str, str] | None = None) -> None:
     c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
     c.PAMAuthenticator.allowed_groups = {STUDENTS_GROUP}
     c.PAMAuthenticator.open_sessions = False
-    c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+    # LocalProcessSpawner plus a control group per seat; see docs/agent.md, "Seat isolation".
+    c.JupyterHub.spawner_class = "wod_agent.hub_spawner.SeatSpawner"
+    c.SeatSpawner.mem_limit = settings.mem_limit
+    c.SeatSpawner.cpu_limit = settings.cpu_limit
+    c.SeatSpawner.tasks_limit = settings.tasks_limit
+    if settings.mem_limit or settings.cpu_limit or settings.tasks_limit:
+        # Fail at start, with the reason, rather than at the first student's spawn.
+        try:
+            seat_cgroups()
+        except CgroupError as exc:
+            raise SystemExit(
+                f"per-seat limits need control groups: {exc}. To run without limits, set "
+                "WOD_HUB_MEM_LIMIT, WOD_HUB_CPU_LIMIT and WOD_HUB_TASKS_LIMIT to 'none'."
+            ) from exc
     c.Spawner.cmd = [settings.singleuser_command]
     venv_bin = str(Path(settings.singleuser_command).parent)
     c.Spawner.environment = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"}

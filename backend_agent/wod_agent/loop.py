@@ -17,6 +17,9 @@ from pydantic import ValidationError
 
 from wod_contracts.orders import parse_order
 
+from .health import PollHealth
+from .logs import order_context
+from .metrics import UNKNOWN_VERB, AgentMetrics, Failure
 from .ports import OrderQueue, QueueError, ReceivedMessage
 from .service import Disposition, OrderService
 
@@ -32,6 +35,22 @@ def seat_of(message: ReceivedMessage) -> str:
         return f"message:{message.message_id}"
 
 
+def log_fields(message: ReceivedMessage) -> dict[str, str]:
+    """What every log line about this message carries (see `logs.order_context`)."""
+    fields = {"message_id": message.message_id}
+    try:
+        order = parse_order(message.body)
+    except ValidationError:
+        return fields
+    return {
+        **fields,
+        "order_id": order.order_id,
+        "registration_id": order.registration_id,
+        "seat": order.seat,
+        "verb": order.verb.value,
+    }
+
+
 class AgentLoop:
     def __init__(
         self,
@@ -41,6 +60,8 @@ class AgentLoop:
         visibility_timeout: int,
         poll_wait_seconds: int,
         retry_delay: int,
+        metrics: AgentMetrics | None = None,
+        health: PollHealth | None = None,
     ) -> None:
         self._queue = queue
         self._service = service
@@ -48,7 +69,10 @@ class AgentLoop:
         self._visibility_timeout = visibility_timeout
         self._poll_wait = poll_wait_seconds
         self._retry_delay = retry_delay
+        self._metrics = metrics or AgentMetrics()
+        self.health = health or PollHealth(stale_after=poll_wait_seconds + 60)
         self._stop = threading.Event()
+        self._settled = threading.Event()  # run() is over: the heartbeat ends at once
         self._lock = threading.Condition()
         # Serializes settling with the heartbeat, so a late extend never undoes a settle.
         self._visibility_lock = threading.Lock()
@@ -58,11 +82,15 @@ class AgentLoop:
     def request_stop(self) -> None:
         """Stop polling; the orders in hand are still finished (SIGTERM)."""
         self._stop.set()
+        self.health.stopping()
         with self._lock:
             self._lock.notify_all()
 
     def run(self, once: bool = False) -> None:
-        """Poll until stopped (or once), then wait for every held order to be settled."""
+        """Poll until stopped (or once), then wait for every held order to be settled.
+
+        `self.health` tells afterwards whether the last poll succeeded.
+        """
         heartbeat = threading.Thread(target=self._heartbeat, name="visibility", daemon=True)
         heartbeat.start()
         backoff = 1.0
@@ -70,6 +98,7 @@ class AgentLoop:
             while not self._stop.is_set():
                 with self._lock:
                     while len(self._held) >= self._parallelism and not self._stop.is_set():
+                        self.health.busy()
                         self._lock.wait(timeout=1.0)
                     capacity = self._parallelism - len(self._held)
                 if self._stop.is_set():
@@ -77,7 +106,14 @@ class AgentLoop:
                 try:
                     messages = self._queue.receive(min(SQS_MAX_BATCH, capacity), self._poll_wait)
                     backoff = 1.0
+                    self.health.polled()
+                    self._metrics.polled(ok=True)
                 except QueueError as exc:
+                    self.health.poll_failed(str(exc))
+                    self._metrics.polled(ok=False)
+                    if once:
+                        log.error("cannot poll the order queue: %s", exc)
+                        break  # `once` is one poll, even a failed one (cron runs it again)
                     log.error("cannot poll the order queue: %s (retrying in %.0fs)", exc, backoff)
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, 60.0)
@@ -91,6 +127,7 @@ class AgentLoop:
                     break
             self._wait_until_settled()
         self._stop.set()
+        self._settled.set()
         heartbeat.join(timeout=5)
 
     def _accept(self, message: ReceivedMessage, pool: ThreadPoolExecutor) -> None:
@@ -107,15 +144,18 @@ class AgentLoop:
     def _work_seat(self, seat: str, message: ReceivedMessage) -> None:
         current: ReceivedMessage | None = message
         while current is not None:
-            try:
-                disposition = self._service.handle(current)
-            except Exception:
-                log.exception("order message %s failed unexpectedly", current.message_id)
-                disposition = Disposition.RETRY
-            with self._visibility_lock:
-                self._settle(current, disposition)
-                with self._lock:
-                    del self._held[current.receipt_handle]
+            fields = log_fields(current)
+            with order_context(**fields):
+                try:
+                    disposition = self._service.handle(current)
+                except Exception:
+                    log.exception("order message %s failed unexpectedly", current.message_id)
+                    self._metrics.failure(fields.get("verb", UNKNOWN_VERB), Failure.CRASH)
+                    disposition = Disposition.RETRY
+                with self._visibility_lock:
+                    self._settle(current, disposition)
+                    with self._lock:
+                        del self._held[current.receipt_handle]
             with self._lock:
                 queue = self._waiting[seat]
                 current = queue.popleft() if queue else None
@@ -150,8 +190,7 @@ class AgentLoop:
         """Extend the visibility of held messages well before it lapses."""
         period = max(1.0, self._visibility_timeout / 3)
         next_beat = time.monotonic() + period
-        while not (self._stop.is_set() and not self._held):
-            time.sleep(min(1.0, period))
+        while not self._settled.wait(min(1.0, period)):
             if time.monotonic() < next_beat:
                 continue
             next_beat = time.monotonic() + period

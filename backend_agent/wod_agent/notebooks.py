@@ -2,12 +2,15 @@
 
 Pure file work, called by `ansible_deployer` before the playbook copies the result home.
 Only the exact placeholders below are replaced, so any other `{{` in a notebook is left alone.
+Only regular files and directories are copied: a symbolic link (`data.csv -> /etc/...`) or a
+device is refused, so nothing outside the workshop's directory can reach a student's home.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,10 @@ from typing import Any
 # Workshop files that describe or prepare the seat; the student never gets them.
 NOT_FOR_STUDENTS = frozenset({"workshop.yml", "setup.yml", "reset.yml"})
 FIRST_NOTEBOOK = "0-ReadMeFirst.ipynb"
+
+
+class UnsafeWorkshopFileError(ValueError):
+    """A file of the workshop that must never be copied to a student (a link, a device...)."""
 
 
 @dataclass(frozen=True)
@@ -58,22 +65,59 @@ def render_notebook(notebook: dict[str, Any], values: NotebookValues) -> dict[st
 
 
 def stage_workshop(workshop_dir: Path, target: Path, values: NotebookValues) -> list[Path]:
-    """Copy the workshop's student files into `target`; returns the notebooks written."""
+    """Copy the workshop's student files into `target`; returns the notebooks written.
+
+    Raises UnsafeWorkshopFileError, naming the file, before anything is copied.
+    """
+    root = workshop_dir.resolve(strict=True)
+    files = [
+        path
+        for path in sorted(root.iterdir())
+        if not path.name.startswith(".") and path.name not in NOT_FOR_STUDENTS
+    ]
+    plan = [entry for path in files for entry in _walk(root, path)]
     target.mkdir(parents=True, exist_ok=True)
     notebooks = []
-    for source in sorted(workshop_dir.iterdir()):
-        if source.name.startswith(".") or source.name in NOT_FOR_STUDENTS:
-            continue
-        destination = target / source.name
-        if source.is_dir():
-            shutil.copytree(source, destination, symlinks=False)
-        elif source.suffix == ".ipynb":
-            notebook = json.loads(source.read_text(encoding="utf-8"))
+    for source, is_dir in plan:
+        destination = target / source.relative_to(root)
+        if is_dir:
+            destination.mkdir(exist_ok=True)
+        elif source.suffix == ".ipynb" and source.parent == root:
+            notebook = json.loads(_read(root, source))
             rendered = render_notebook(notebook, values)
             destination.write_text(
                 json.dumps(rendered, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
             )
             notebooks.append(destination)
-        elif source.is_file():
-            shutil.copyfile(source, destination)
+        else:
+            destination.write_bytes(_read(root, source))
     return notebooks
+
+
+def _walk(root: Path, path: Path) -> list[tuple[Path, bool]]:
+    """(path, is a directory) for `path` and all below it, parents first; never follows a link."""
+    mode = path.lstat().st_mode
+    relative = path.relative_to(root)
+    if stat.S_ISLNK(mode):
+        raise UnsafeWorkshopFileError(
+            f"{relative} is a symbolic link (to {os.readlink(path)}): put the file itself in "
+            "the workshop's directory"
+        )
+    if stat.S_ISREG(mode):
+        return [(path, False)]
+    if not stat.S_ISDIR(mode):
+        raise UnsafeWorkshopFileError(f"{relative} is neither a regular file nor a directory")
+    found = [(path, True)]
+    for child in sorted(path.iterdir()):
+        found.extend(_walk(root, child))
+    return found
+
+
+def _read(root: Path, path: Path) -> bytes:
+    """The file's bytes, refusing a link that replaced it after the walk (O_NOFOLLOW)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise UnsafeWorkshopFileError(f"{path.relative_to(root)}: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()

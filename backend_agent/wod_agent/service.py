@@ -18,6 +18,7 @@ from wod_contracts.callbacks import AgentCallback, Outcome
 from wod_contracts.orders import Order, OrderVerb, order_expired, parse_order
 
 from .journal import Journal, JournalEntry, JournalState
+from .metrics import UNKNOWN_VERB, AgentMetrics, Failure, Step
 from .ports import (
     CallbackClient,
     Delivery,
@@ -64,6 +65,7 @@ class OrderService:
         callbacks: CallbackClient,
         max_receives: int,
         on_finished: Callable[[OrderTimings], None] | None = None,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self._journal = journal
         self._box = box
@@ -72,6 +74,7 @@ class OrderService:
         self._callbacks = callbacks
         self._max_receives = max_receives
         self._on_finished = on_finished
+        self._metrics = metrics or AgentMetrics()
 
     def handle(self, message: ReceivedMessage) -> Disposition:
         last_try = message.receive_count >= self._max_receives
@@ -84,8 +87,18 @@ class OrderService:
                 message.message_id,
                 exc.error_count(),
             )
+            self._metrics.failure(UNKNOWN_VERB, Failure.UNREADABLE)
             return Disposition.TO_DLQ if last_try else Disposition.RETRY
         queue_seconds = max(0.0, time.time() - message.sent_at)
+        if message.receive_count == 1:
+            self._metrics.queue_lag(queue_seconds)  # redeliveries would add the retry delay
+        with self._metrics.order(order.verb.value):
+            return self._handle(order, message, queue_seconds, last_try)
+
+    def _handle(
+        self, order: Order, message: ReceivedMessage, queue_seconds: float, last_try: bool
+    ) -> Disposition:
+        verb = order.verb.value
         entry = self._journal.get(order.order_id)
         if entry is not None and entry.state is JournalState.REPORTED:
             log.info("order %s was already reported; deleting the redelivery", order.order_id)
@@ -97,10 +110,13 @@ class OrderService:
             started = time.monotonic()
             result = self._carry_out(order, message, entry)
             if result is None:
+                self._metrics.failure(verb, Failure.RETRY)
                 return Disposition.RETRY
             callback, hub_seconds = result
             ansible_seconds = time.monotonic() - started - hub_seconds
             deployed = True
+            self._metrics.step(verb, Step.HUB, hub_seconds)
+            self._metrics.step(verb, Step.ANSIBLE, ansible_seconds)
         else:
             log.info("order %s was deployed before a restart; reporting it again", order.order_id)
             callback = self._replay(order, entry)
@@ -108,7 +124,9 @@ class OrderService:
         sent = time.monotonic()
         delivery = self._callbacks.send(callback)
         callback_seconds = time.monotonic() - sent
+        self._metrics.step(verb, Step.CALLBACK, callback_seconds)
         if delivery in (Delivery.REJECTED, Delivery.UNAVAILABLE):
+            self._metrics.failure(verb, Failure.CALLBACK)
             log.error(
                 "callback of order %s was %s; the message stays (receive %d of %d)",
                 order.order_id,
@@ -122,11 +140,14 @@ class OrderService:
                 "order %s is no longer current at the API; treating it as done", order.order_id
             )
         self._journal.reported(order.order_id)
+        self._metrics.finished(verb, callback.outcome.value)
+        if callback.outcome is Outcome.FAILED:
+            self._metrics.failure(verb, Failure.FAILED)
         if self._on_finished is not None:
             self._on_finished(
                 OrderTimings(
                     order_id=order.order_id,
-                    verb=order.verb.value,
+                    verb=verb,
                     outcome=callback.outcome.value,
                     queue_seconds=queue_seconds,
                     hub_seconds=hub_seconds,
@@ -138,7 +159,7 @@ class OrderService:
         log.info(
             "order %s (%s %s) %s: hub %.1fs, ansible %.1fs, callback %.2fs",
             order.order_id,
-            order.verb.value,
+            verb,
             order.username,
             callback.outcome.value,
             hub_seconds,

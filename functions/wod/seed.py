@@ -18,6 +18,8 @@ from wod.settings import REPO_ROOT, Settings, get_settings
 from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
 PRIVATE_ENV = "WOD_PRIVATE_WORKSHOPS"
+# Demo-only workshops (a six-minute session): `make demo` merges them like a private directory.
+DEMO_WORKSHOPS = REPO_ROOT / "infra" / "local" / "demo-workshops"
 
 
 def catalog_roots(public: Path | None = None, private: str | None = None) -> list[Path]:

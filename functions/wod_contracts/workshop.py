@@ -5,14 +5,28 @@ One model read by the catalog site, the table seeding and the backend agent.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 WorkshopId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
 BackendName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 +#.-]{0,30}$")]
+# One pip requirement (`numpy>=1.26,<3`); its grammar is checked by `wod_contracts.requirements`.
+RequirementText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
 
 DEFAULT_REMINDER_MINUTES = 60
 DEFAULT_WARM_SEATS = 2
@@ -23,6 +37,13 @@ class EndAction(StrEnum):
 
     CLEANUP = "cleanup"
     RESET = "reset"
+
+
+class SetupUser(StrEnum):
+    """Who runs a workshop's `setup.yml` and `reset.yml` on a system-mode backend."""
+
+    STUDENT = "student"  # the seat's own account: the least privilege, and the default
+    ROOT = "root"  # for a step that needs it (a system package, a host service)
 
 
 class Visibility(StrEnum):
@@ -91,6 +112,13 @@ class Workshop(_Strict):
     )
     students: StudentRange
     on_end: EndAction = EndAction.CLEANUP
+    setup_runs_as: SetupUser = Field(
+        default=SetupUser.STUDENT,
+        description=(
+            "Who runs setup.yml and reset.yml on the backend: the student's own account, or "
+            "root for a step that needs it (see docs/workshop-authors.md)."
+        ),
+    )
     kernel: Literal["python3", "bash"] = "python3"
     tags: list[Tag] = Field(default_factory=list, max_length=10)
     level: Level = Level.BEGINNER
@@ -120,6 +148,22 @@ class Workshop(_Strict):
     active: bool = True
     backend: BackendName = "default"
     notebooks: list[NotebookEntry] = Field(default_factory=list, max_length=20)
+    requirements: list[RequirementText] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "pip requirements (e.g. `numpy>=1.26,<3`) installed for this workshop's python3 "
+            "kernel, in one environment shared by all its seats."
+        ),
+    )
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements_need_python(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        kernel = info.data.get("kernel")
+        if value and kernel != "python3":
+            raise ValueError(f"only a python3 workshop can have requirements (kernel is {kernel})")
+        return value
 
     @model_validator(mode="after")
     def _reminder_inside_session(self) -> Workshop:
@@ -155,3 +199,8 @@ def json_schema() -> dict[str, object]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Workshops-on-Demand workshop.yml"
     return schema
+
+
+def json_schema_text() -> str:
+    """`workshops/workshop.schema.json` exactly as `make schema` writes it."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

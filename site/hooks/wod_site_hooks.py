@@ -1,7 +1,8 @@
 """MkDocs hooks of the catalog site: read branding.yml and the workshop trees, generate the pages.
 
-Listed under `hooks:` in site/mkdocs.yml. The rendering itself lives in the pure modules
-`wod_site_render` and `wod_site_theme`; this module only wires them to MkDocs events.
+Listed under `hooks:` in site/mkdocs.yml. The rendering lives in the pure modules `wod_site_render`
+and `wod_site_theme` (Jinja2 templates of site/templates); this module is the only one that knows
+MkDocs, so another site generator needs a new adapter, not new renderers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from wod_site_config import SiteSources, site_sources
 from wod_site_render import (
+    TEMPLATES,
     listed_workshops,
     page_workshops,
     render_catalog,
@@ -125,9 +127,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    """Rebuild on `mkdocs serve` when branding.yml or a workshop changes."""
+    """Rebuild on `mkdocs serve` when branding.yml, a workshop or a page template changes."""
     if _data is not None:
-        for path in _data.sources.watched:
+        for path in (*_data.sources.watched, TEMPLATES):
             if path.exists():
                 server.watch(str(path))
     return server

@@ -1,21 +1,37 @@
-"""Pure functions that turn workshops and branding into the Markdown of the catalog's pages.
+"""Pure functions that turn workshops and branding into the Markdown of the catalog's pages, with
+the Jinja2 templates of site/templates.
 
-Called by `wod_site_hooks.on_files`; unit-tested without MkDocs (tests/site/unit). Text that comes
-from data files is HTML-escaped, except the Markdown fields meant as Markdown (description, terms).
+No MkDocs here: `wod_site_hooks` (the MkDocs adapter) calls them, and so could another site
+generator. Unit-tested in tests/site/unit. Text that comes from data files is HTML-escaped by the
+templates, except the Markdown fields meant as Markdown (description, terms).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html import escape
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from wod_contracts.branding import Branding
 from wod_contracts.catalog import Catalog
 from wod_contracts.workshop import Level, Visibility, Workshop
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 LEVEL_LABELS = {
     Level.BEGINNER: "Beginner",
@@ -73,89 +89,64 @@ def filters_data(workshops: Iterable[Workshop]) -> FiltersData:
     return FiltersData(levels=tuple(level for level in Level if level in used), tags=tuple(tags))
 
 
-def _facts(workshop: Workshop, id_prefix: str) -> str:
-    rows = [
-        (
-            "Duration",
-            f'<time datetime="PT{workshop.duration_minutes}M">'
-            f"{format_duration(workshop.duration_minutes)}</time>",
-        ),
-        ("Level", LEVEL_LABELS[workshop.level]),
-        ("Kernel", KERNEL_LABELS.get(workshop.kernel, workshop.kernel)),
-        ("Seats", f'<span data-wod-seats id="{id_prefix}-seats">{SEATS_PLACEHOLDER}</span>'),
-    ]
-    items = "".join(
-        f'<div class="wod-fact wod-fact--{label.lower()}"><dt>{label}</dt><dd>{value}</dd></div>'
-        for label, value in rows
+@pass_eval_context
+def _escape(context: EvalContext, value: Any) -> Any:
+    """Every `{{ }}` of the HTML and Markdown templates goes through here: data is escaped as
+    html.escape does (quotes as `&quot;` and `&#x27;`, as the pages always had them), markup is
+    left as is. Templates without autoescaping (CSS) get the value unchanged."""
+    if not context.autoescape or hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value)))  # noqa: S704 (escaped on this line)
+
+
+def _spaceless(block: str) -> Markup:
+    """Drops the whitespace between tags, so templates can be indented and pages stay compact."""
+    compact = re.sub(r">\s+<", "><", escape(block).strip())  # markup already: left as is
+    return Markup(compact)  # noqa: S704 (built from escaped markup)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The templates' environment: escaping on for HTML and the Markdown pages, off for CSS."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2", "md.j2"), default=False),
+        finalize=_escape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-    return f'<dl class="wod-facts">{items}</dl>'
+    env.filters["duration"] = format_duration
+    env.filters["spaceless"] = _spaceless
+    env.globals.update(
+        level_labels=LEVEL_LABELS,
+        kernel_labels=KERNEL_LABELS,
+        seats_placeholder=SEATS_PLACEHOLDER,
+    )
+    return env
 
 
 def render_card(workshop: Workshop) -> str:
-    """One catalog card: title (link), summary, duration, level, kernel, live seats and tags.
-
-    The `data-*` attributes carry what the filters and the seat refresh need.
-    """
-    wid = escape(workshop.id)
-    tags = "".join(f"<li>{escape(tag)}</li>" for tag in workshop.tags)
-    tag_list = f'<ul class="wod-tags" aria-label="Tags">{tags}</ul>' if tags else ""
-    return (
-        f'<li class="wod-card" data-wod-workshop="{wid}" data-level="{workshop.level.value}" '
-        f'data-tags="{escape("|".join(workshop.tags))}">'
-        f'<article aria-labelledby="wod-card-{wid}">'
-        f'<h2 class="wod-card__title" id="wod-card-{wid}">'
-        f'<a href="workshops/{wid}/">{escape(workshop.title)}</a></h2>'
-        f'<p class="wod-card__summary">{escape(workshop.summary)}</p>'
-        f"{_facts(workshop, f'wod-card-{wid}')}{tag_list}"
-        "</article></li>"
-    )
+    """One catalog card: title (link), summary, duration, level, kernel, live seats and tags."""
+    return str(environment().get_template("card.html.j2").module.card(workshop))
 
 
 def render_filters(data: FiltersData) -> str:
-    """The level and tag filters: native selects (keyboard and screen-reader friendly).
-
-    Hidden until the catalog script runs, so a page without JavaScript shows no dead controls.
-    """
-    levels = "".join(
-        f'<option value="{level.value}">{LEVEL_LABELS[level]}</option>' for level in data.levels
-    )
-    tags = "".join(f'<option value="{escape(tag)}">{escape(tag)}</option>' for tag in data.tags)
-    return (
-        '<form class="wod-filters" data-wod-filters hidden aria-label="Filter the workshops">'
-        '<div class="wod-filter"><label for="wod-filter-level">Level</label>'
-        f'<select id="wod-filter-level" name="level"><option value="">All levels</option>{levels}'
-        "</select></div>"
-        '<div class="wod-filter"><label for="wod-filter-tag">Topic</label>'
-        f'<select id="wod-filter-tag" name="tag"><option value="">All topics</option>{tags}'
-        "</select></div>"
-        '<button type="reset" class="md-button wod-filters__reset">Show all</button>'
-        "</form>"
-        '<p class="wod-filters__count" data-wod-count role="status" aria-live="polite"></p>'
-    )
+    """The level and tag filters: native selects, hidden until the catalog script runs."""
+    module = environment().get_template("filters.html.j2").module
+    return str(module.filters_form(data))
 
 
 def render_catalog(workshops: Sequence[Workshop], branding: Branding) -> str:
     """The home page: an introduction, the filters and one card per listed workshop."""
     meta = {"title": "Workshop catalog", "hide": ["navigation", "toc"], "wod_page": "catalog"}
-    intro = (
-        f'<p class="wod-lead">Free, hands-on workshops from {escape(branding.name)}, run in '
-        "Jupyter notebooks in your browser. Pick one, register, and you get your own notebook "
-        "environment for the workshop's duration.</p>"
+    body = (
+        environment()
+        .get_template("catalog.md.j2")
+        .render(workshops=workshops, filters=filters_data(workshops), branding=branding)
     )
-    if not workshops:
-        body = '<p class="wod-empty">No workshop is open for registration right now.</p>'
-        return front_matter(meta) + intro + "\n\n" + body + "\n"
-    cards = "\n".join(render_card(w) for w in workshops)
-    return (
-        front_matter(meta)
-        + intro
-        + "\n\n"
-        + render_filters(filters_data(workshops))
-        + "\n\n"
-        + f'<ul class="wod-catalog" data-wod-catalog aria-label="Workshops">\n{cards}\n</ul>\n\n'
-        + '<p class="wod-empty" data-wod-none hidden>No workshop matches these filters. '
-        "Choose another level or topic, or show all workshops.</p>\n"
-    )
+    return front_matter(meta) + body
 
 
 def render_workshop_page(workshop: Workshop) -> str:
@@ -176,44 +167,12 @@ def render_workshop_page(workshop: Workshop) -> str:
     if workshop.visibility is Visibility.PRIVATE:
         meta["wod_private"] = True
         meta["search"] = {"exclude": True}
-    parts = [
-        f'<p class="wod-lead">{escape(workshop.summary)}</p>',
-        _facts(workshop, "wod-workshop"),
-        # A shortcut to the form (at the end of the page, far down on a phone).
-        '<p><a class="md-button md-button--primary" href="#wod-register">'
-        "Register for this workshop</a></p>",
-        "## About this workshop",
-        workshop.description.strip(),
-    ]
-    if workshop.notebooks:
-        items = "".join(
-            f'<li><span class="wod-notebook__title">{escape(nb.title)}</span>'
-            + (
-                f'<span class="wod-notebook__covers">{escape(nb.covers)}</span>'
-                if nb.covers
-                else ""
-            )
-            + "</li>"
-            for nb in workshop.notebooks
-        )
-        parts += ["## What the notebooks cover", f'<ol class="wod-notebooks">{items}</ol>']
-    presenter = escape(workshop.presenter.name)
-    if workshop.presenter.role:
-        presenter += f", {escape(workshop.presenter.role)}"
-    parts += ["## Presenter", f'<p class="wod-presenter">{presenter}</p>']
-    return front_matter(meta) + "\n\n".join(parts) + "\n"
+    return front_matter(meta) + environment().get_template("workshop.md.j2").render(
+        workshop=workshop
+    )
 
 
 def render_terms(branding: Branding) -> str:
     """The terms page: a statement that the time starts at registration, then the terms."""
     meta = {"title": "Terms of participation", "hide": ["navigation", "toc"], "wod_page": "terms"}
-    statement = (
-        '!!! info "Your time starts when you register"\n'
-        "    Each workshop lasts the duration shown on its page, counted from the moment you\n"
-        "    submit the registration form, not from your first login.\n"
-    )
-    contact = ""
-    if branding.support_email:
-        email = escape(str(branding.support_email))
-        contact = f'\n\nQuestions? Write to <a href="mailto:{email}">{email}</a>.\n'
-    return front_matter(meta) + statement + "\n" + branding.terms.strip() + "\n" + contact
+    return front_matter(meta) + environment().get_template("terms.md.j2").render(branding=branding)

@@ -1,11 +1,14 @@
 """Branding colors turned into the CSS variables of mkdocs-material, with readable contrasts.
 
-Called by `wod_site_hooks.on_files` to generate `assets/brand/branding.css`; pure.
+Called by `wod_site_hooks.on_files` to generate `assets/brand/branding.css` from
+site/templates/branding.css.j2; pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from wod_site_render import environment
 
 from wod_contracts.branding import Colors
 
@@ -61,32 +64,18 @@ def readable(color: str, background: str, ratio: float = AA_TEXT) -> str:
 
 def render_branding_css(colors: Colors) -> str:
     """The stylesheet that maps branding colors onto mkdocs-material's `custom` palette."""
-    primary, accent = colors.primary, colors.accent
-    background, text = colors.background, colors.text
-    link = readable(primary, background)
-    return f"""/* Generated from branding.yml by site/hooks: do not edit. */
-:root,
-[data-md-color-scheme="default"] {{
-  --wod-primary: {primary};
-  --wod-on-primary: {text_on(primary)};
-  --wod-accent: {accent};
-  --wod-link: {link};
-  --wod-accent-readable: {readable(accent, background)};
-  --md-default-bg-color: {background};
-  --md-default-fg-color: {text};
-  --md-typeset-color: {text};
-  --md-typeset-a-color: {link};
-}}
-[data-md-color-primary="custom"] {{
-  --md-primary-fg-color: {primary};
-  --md-primary-fg-color--light: {primary};
-  --md-primary-fg-color--dark: {link};
-  --md-primary-bg-color: {text_on(primary)};
-  --md-primary-bg-color--light: {text_on(primary)};
-}}
-[data-md-color-accent="custom"] {{
-  --md-accent-fg-color: {accent};
-  --md-accent-fg-color--transparent: {accent}1a;
-  --md-accent-bg-color: {text_on(accent)};
-}}
-"""
+    link = readable(colors.primary, colors.background)
+    return (
+        environment()
+        .get_template("branding.css.j2")
+        .render(
+            primary=colors.primary,
+            on_primary=text_on(colors.primary),
+            accent=colors.accent,
+            on_accent=text_on(colors.accent),
+            accent_readable=readable(colors.accent, colors.background),
+            link=link,
+            background=colors.background,
+            text=colors.text,
+        )
+    )

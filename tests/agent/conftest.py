@@ -185,7 +185,12 @@ class Hub:
 
 
 def start_hub(
-    mode: str, workdir: Path, homes_dir: Path, state_dir: Path, singleuser: Path
+    mode: str,
+    workdir: Path,
+    homes_dir: Path,
+    state_dir: Path,
+    singleuser: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], Hub]:
     port = free_port()
     token = secrets.token_hex(32)
@@ -201,6 +206,7 @@ def start_hub(
         "WOD_HUB_SINGLEUSER": str(singleuser),
         "WOD_AGENT_HOMES_DIR": str(homes_dir),
         "WOD_AGENT_STATE_DIR": str(state_dir),
+        **(extra_env or {}),
     }
     log = workdir / "hub.log"
     with log.open("wb") as out:
@@ -246,29 +252,52 @@ def _singleuser_venv() -> Path:
     return command
 
 
-@pytest.fixture(scope="session")
-def system_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+def require_system(*tools: str) -> None:
+    """Skip on a laptop without root or tools; fail in CI, where system mode must run."""
     missing = None
     if os.geteuid() != 0:
         missing = "system mode needs root (CI runs as root)"
-    elif not Path("/usr/bin/python3").exists() or shutil.which("useradd") is None:
-        missing = "system mode needs /usr/bin/python3 and useradd"
+    elif not Path("/usr/bin/python3").exists():
+        missing = "system mode needs /usr/bin/python3"
+    elif absent := [tool for tool in ("useradd", *tools) if shutil.which(tool) is None]:
+        missing = f"system mode tests need {', '.join(absent)} (make deps installs them)"
     if missing:
-        # On a laptop without root this mode cannot run; in CI it must, so never skip there.
         if os.environ.get("CI"):
             pytest.fail(missing)
         pytest.skip(missing)
+
+
+# The system hub's per-seat limits: small, so that the tests can reach them quickly.
+SEAT_MEMORY = 512 * 1024**2
+SEAT_CPUS = 0.5
+SEAT_TASKS = 96
+CLEAR_STUDENT = REPO / "backend_agent/wod_agent/playbooks/files/clear-student.sh"
+
+
+@pytest.fixture(scope="session")
+def system_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    require_system()
     workdir = tmp_path_factory.mktemp("system-hub")
     # Students must traverse to their homes: not under pytest's 0700 temp dirs.
     homes = Path(f"/srv/wod-agent-test-homes-{secrets.token_hex(3)}")
     homes.mkdir(mode=0o755)
     state = workdir / "agent-state"
     state.mkdir()
-    process, hub = start_hub("system", workdir, homes, state, _singleuser_venv())
+    limits = {
+        "WOD_HUB_MEM_LIMIT": str(SEAT_MEMORY),
+        "WOD_HUB_CPU_LIMIT": str(SEAT_CPUS),
+        "WOD_HUB_TASKS_LIMIT": str(SEAT_TASKS),
+    }
+    process, hub = start_hub("system", workdir, homes, state, _singleuser_venv(), limits)
     yield hub
     stop_group(process)
+    from wod_agent.cgroups import detect
+
     for user in hub.users:
+        # What a test left running, scheduled or in /tmp, then the account and its group.
+        subprocess.run(["bash", str(CLEAR_STUDENT), user], capture_output=True, check=False)
         subprocess.run(["userdel", "--force", "--remove", user], capture_output=True, check=False)
+        detect().remove(user)
     subprocess.run(["groupdel", "wodstudents"], capture_output=True, check=False)
     shutil.rmtree(homes, ignore_errors=True)
 
@@ -306,6 +335,7 @@ def make_agent(
             "hub_api_url": hub.api_url,
             "hub_token": hub.token,
             "account_mode": hub.mode,
+            "allow_unsafe_local_mode": hub.mode == "local",
             "workshops_dirs": [str(workshops)],
             "homes_dir": str(hub.homes_dir),
             "state_dir": str(hub.state_dir),
@@ -316,6 +346,8 @@ def make_agent(
             "poll_wait_seconds": 1,
             "retry_delay": 1,
             "playbook_timeout": 300,
+            # Never the default 9464: agents of parallel test runs would fight over it.
+            "metrics_port": free_port(),
         }
         settings.update(overrides)
         config_path = tmp_path / "config.yml"

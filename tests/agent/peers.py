@@ -139,9 +139,15 @@ NOTEBOOK_SOURCE = [
 
 
 def write_workshop(
-    root: Path, workshop_id: str, first: int, last: int, setup_tasks: list[Any] | None = None
+    root: Path,
+    workshop_id: str,
+    first: int,
+    last: int,
+    setup_tasks: list[Any] | None = None,
+    **fields: Any,
 ) -> Path:
-    """A small workshop: workshop.yml, 0-ReadMeFirst.ipynb, a data file, optional setup.yml."""
+    """A small workshop: workshop.yml (plus `fields`), 0-ReadMeFirst.ipynb, a data file, an
+    optional setup.yml."""
     directory = root / workshop_id
     directory.mkdir(parents=True)
     (directory / "workshop.yml").write_text(
@@ -155,6 +161,7 @@ def write_workshop(
                 "students": {"first": first, "last": last},
                 "presenter": {"name": "Test Presenter"},
                 "notebooks": [{"file": "0-ReadMeFirst.ipynb", "title": "Read me first"}],
+                **fields,
             }
         ),
         encoding="utf-8",
@@ -242,6 +249,26 @@ def counting_setup(counter_dir: Path) -> list[dict[str, Any]]:
             "name": "Count this deployment",
             "ansible.builtin.tempfile": {"path": str(counter_dir), "prefix": "deploy-"},
         }
+    ]
+
+
+def whoami_setup() -> list[dict[str, Any]]:
+    """setup.yml tasks that write the name of the account running them to ~/.setup-user."""
+    return [
+        {
+            "name": "Ask who runs the setup",
+            "ansible.builtin.command": "id -un",
+            "register": "wod_who",
+            "changed_when": False,
+        },
+        {
+            "name": "Write it down",
+            "ansible.builtin.copy": {
+                "dest": "{{ wod_home }}/.setup-user",
+                "content": "{{ wod_who.stdout }}\n",
+                "mode": "0600",
+            },
+        },
     ]
 
 

@@ -5,7 +5,6 @@ controlled clock. Shared by the full-stack tests and the whole-journey browser t
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ import requests
 from tests.conftest import write_workshop
 from tests.support.clock import Clock
 from wod.domain.states import State
-from wod.local import backend, provision
+from wod.local import backend, inbox, provision
 from wod.local.scheduler import SchedulerRunner
 from wod.local.stack import LocalStack, free_port
 from wod.services.wiring import Services, build_services
@@ -83,12 +82,8 @@ class Journey:
 
 
 def credentials(mail: dict[str, Any]) -> tuple[str, str, str]:
-    text = mail["text"]
-    username = re.search(r"Username: (\S+)", text)
-    password = re.search(r"Password: (\S+)", text)
-    start = re.search(r"(http://\S+/hub/login\?next=\S+)", text)
-    assert username and password and start, text
-    return username.group(1), password.group(1), start.group(1)
+    login = inbox.credentials(mail)
+    return login.username, login.password, login.start_url
 
 
 def make_workshop(root: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import write_workshop
 from wod.settings import REPO_ROOT
 from wod_contracts.catalog import CatalogError, load_catalog
-from wod_contracts.workshop import json_schema
+from wod_contracts.workshop import json_schema, json_schema_text
 
 
 def test_two_valid_workshops_load(tmp_path: Path) -> None:
@@ -26,8 +26,11 @@ def test_a_bad_field_is_named_with_its_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogError) as caught:
         load_catalog([tmp_path])
     text = str(caught.value)
-    assert f"{directory / 'workshop.yml'}: duration_minutes:" in text
-    assert f"{directory / 'workshop.yml'}: students:" in text
+    lines = (directory / "workshop.yml").read_text().splitlines()
+    duration = next(i for i, line in enumerate(lines, 1) if line.startswith("duration_minutes:"))
+    students = lines.index("students:") + 1
+    assert f"{directory / 'workshop.yml'}:{duration}: duration_minutes:" in text
+    assert f"{directory / 'workshop.yml'}:{students}: students:" in text
 
 
 def test_unknown_fields_are_errors(tmp_path: Path) -> None:
@@ -82,5 +85,6 @@ def test_the_reminder_must_fall_inside_the_session(tmp_path: Path) -> None:
 
 
 def test_the_published_json_schema_is_up_to_date() -> None:
-    published = json.loads((REPO_ROOT / "workshops" / "workshop.schema.json").read_text())
-    assert published == json_schema(), "run `make schema`"
+    published = (REPO_ROOT / "workshops" / "workshop.schema.json").read_text(encoding="utf-8")
+    assert json.loads(published) == json_schema(), "the schema is stale: run `make schema`"
+    assert published == json_schema_text(), "the schema is not as written: run `make schema`"

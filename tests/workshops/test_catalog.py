@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 import nbformat
 import pytest
-from IPython.core.inputtransformer2 import TransformerManager
 
-from tests.workshops.workshop_layout import (
-    PLACEHOLDER,
-    SAMPLE_VALUES,
-    WORKSHOPS,
-    canonical,
-    layout,
-    workshop_dirs,
-)
 from wod_contracts.catalog import CatalogEntry, load_catalog
+from wod_workshop.layout import layout, workshop_dirs
+from wod_workshop.notebook_checks import check_notebooks
 
-KNOWN_PLACEHOLDERS = {*SAMPLE_VALUES, "workshop_id", "workshop_title"}
+WORKSHOPS = Path(__file__).resolve().parents[2] / "workshops"
 SCHEMA_LINE = "# yaml-language-server: $schema=../workshop.schema.json"
 
 
@@ -30,7 +22,7 @@ def entries() -> dict[str, CatalogEntry]:
 
 
 def ids() -> list[str]:
-    return [d.name for d in workshop_dirs()]
+    return [d.name for d in workshop_dirs(WORKSHOPS)]
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -84,42 +76,11 @@ def test_notebooks_listed_in_metadata_are_exactly_the_labs(
 
 
 @pytest.mark.parametrize("workshop_id", ids())
-def test_notebooks_are_valid_clean_and_use_the_workshop_kernel(
+def test_notebooks_pass_the_static_checks_of_validate(
     entries: dict[str, CatalogEntry], workshop_id: str
 ) -> None:
-    kernel = entries[workshop_id].workshop.kernel
-    for path in layout(WORKSHOPS / workshop_id).all:
-        nb = read(path)
-        nbformat.validate(nb)
-        assert nb.nbformat == 4
-        assert nb.metadata.kernelspec.name == kernel, path.name
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert cell.outputs == [], f"{path.name}: stored with outputs"
-                assert cell.execution_count is None, f"{path.name}: stored with a count"
-
-
-@pytest.mark.parametrize("workshop_id", ids())
-def test_placeholders_are_known_and_python_code_keeps_them_in_strings(
-    entries: dict[str, CatalogEntry], workshop_id: str
-) -> None:
-    """An untemplated notebook must still run, so a placeholder may only sit in a string."""
-    transform = TransformerManager().transform_cell
-    for path in layout(WORKSHOPS / workshop_id).all:
-        for cell in read(path).cells:
-            names = PLACEHOLDER.findall(cell.source)
-            assert set(names) <= KNOWN_PLACEHOLDERS, f"{path.name}: unknown {names}"
-            spelled = [m.group(0) for m in PLACEHOLDER.finditer(cell.source)]
-            assert spelled == [canonical(n) for n in names], f"{path.name}: spacing of {spelled}"
-            if cell.cell_type != "code" or not names:
-                continue
-            assert entries[workshop_id].workshop.kernel == "python3", (
-                f"{path.name}: keep placeholders in markdown cells of bash notebooks"
-            )
-            strings = [
-                node.value
-                for node in ast.walk(ast.parse(transform(cell.source)))
-                if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            ]
-            in_strings = sum(len(PLACEHOLDER.findall(s)) for s in strings)
-            assert in_strings == len(names), f"{path.name}: placeholder outside a string"
+    """What `wod-workshop validate --no-execute` checks: valid nbformat 4, the workshop's
+    kernel, no stored outputs, known placeholders spelled right and only inside Python strings,
+    well-formed links."""
+    entry = entries[workshop_id]
+    assert check_notebooks(entry.directory, entry.workshop) == []

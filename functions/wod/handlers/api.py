@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from wod.api.app import create_app
+from wod.handlers.observability import observability
 from wod.services.wiring import Services, get_services
 
-logger = Logger(service="wod-api")
-tracer = Tracer(service="wod-api")
-metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-api")
+logger, metrics, tracer = observability("wod-api")
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 

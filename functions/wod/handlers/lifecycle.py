@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from wod.domain.schedules import ScheduleKind
+from wod.handlers.observability import observability
 from wod.services.wiring import get_services
 
-logger = Logger(service="wod-lifecycle")
-tracer = Tracer(service="wod-lifecycle")
-metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-lifecycle")
+logger, metrics, tracer = observability("wod-lifecycle")
 
 
 class ScheduleInput(BaseModel):

@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from wod.handlers.observability import observability
 from wod.services.wiring import get_services
 
-logger = Logger(service="wod-mail-events")
-tracer = Tracer(service="wod-mail-events")
-metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-mail-events")
+logger, metrics, tracer = observability("wod-mail-events")
 
 
 @logger.inject_lambda_context

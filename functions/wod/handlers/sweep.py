@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from wod.handlers.observability import observability
 from wod.services.sweep import tally
 from wod.services.wiring import get_services
 
-logger = Logger(service="wod-sweep")
-tracer = Tracer(service="wod-sweep")
-metrics = Metrics(namespace="WorkshopsOnDemand", service="wod-sweep")
+logger, metrics, tracer = observability("wod-sweep")
 
 
 @logger.inject_lambda_context

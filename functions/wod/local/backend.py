@@ -70,7 +70,10 @@ def write_agent_config(
     api_url: str,
     workshops_dirs: list[Path],
     backend: str = "default",
+    metrics_port: int | None = None,
 ) -> Path:
+    """The agent's config.yml; its /healthz and /metrics on `metrics_port` (a free one if None,
+    so that agents of parallel runs never fight over the default 9464)."""
     settings = stack.settings()
     config = {
         "queue_url": stack.resources.queue_urls[backend],
@@ -82,6 +85,8 @@ def write_agent_config(
         "hub_api_url": hub.api_url,
         "hub_token": hub.token,
         "account_mode": "local",
+        # The demo runs without root: every student's server runs as the demo's user.
+        "allow_unsafe_local_mode": True,
         "workshops_dirs": [str(d) for d in workshops_dirs],
         "homes_dir": str(hub.homes_dir),
         "state_dir": str(hub.state_dir),
@@ -91,6 +96,7 @@ def write_agent_config(
         "max_receives": MAX_RECEIVES,
         "poll_wait_seconds": 2,
         "retry_delay": 5,
+        "metrics_port": free_port() if metrics_port is None else metrics_port,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

@@ -23,39 +23,49 @@ from pathlib import Path
 
 from wod.local import backend
 from wod.local.scheduler import SchedulerRunner
-from wod.local.stack import LocalStack
-from wod.seed import catalog_roots
+from wod.local.stack import LocalStack, free_port
+from wod.seed import DEMO_WORKSHOPS, catalog_roots
 from wod.services.sweep import tally
 from wod.services.wiring import build_services, utc_now
 from wod.settings import REPO_ROOT
 from wod_contracts.branding import load_branding
-from wod_contracts.catalog import CatalogError, load_catalog
+from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
 SITE_CONFIG = REPO_ROOT / "site" / "mkdocs.yml"
 LOCAL_BACKEND = REPO_ROOT / ".local" / "backend"
-# Demo-only workshops (a six-minute session), merged like a private workshop directory.
-DEMO_WORKSHOPS = REPO_ROOT / "infra" / "local" / "demo-workshops"
 SITE_BUILD = REPO_ROOT / "site" / "build"
+# A preview (`--only`) keeps its files apart, so it can run beside `make demo` and the tests.
+PREVIEW_DIR = REPO_ROOT / ".local" / "preview"
 
 
-def build_site(api_url: str, roots: list[Path]) -> Path | None:
+def build_site(api_url: str, roots: list[Path], site_dir: Path = SITE_BUILD) -> Path | None:
     if not SITE_CONFIG.is_file():
         return None
     private = os.pathsep.join(str(root) for root in roots[1:])
     env = {
         **os.environ,
         "WOD_API_URL": api_url,
+        "WOD_WORKSHOPS_DIR": str(roots[0]),
         "WOD_PRIVATE_WORKSHOPS": private,
         "NO_MKDOCS_2_WARNING": "1",
     }
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(SITE_CONFIG),
-         "--site-dir", str(SITE_BUILD)],
+         "--site-dir", str(site_dir)],
         check=True,
         env=env,
         cwd=REPO_ROOT,
     )  # fmt: skip
-    return SITE_BUILD
+    return site_dir
+
+
+def only_workshop(catalog: Catalog, workshop_id: str, root: Path) -> Path:
+    """A catalog root holding just one workshop (a link to its directory), for a preview."""
+    entry = catalog.get(workshop_id)  # KeyError: not a known workshop
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / workshop_id).symlink_to(entry.directory.resolve(), target_is_directory=True)
+    return root
 
 
 def every(seconds: float, job: Callable[[], object], name: str, stop: threading.Event) -> None:
@@ -98,22 +108,38 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sweep-every", type=float, default=30.0, help="seconds")
     parser.add_argument("--verbose", action="store_true", help="access logs and INFO logs")
+    parser.add_argument(
+        "--only", metavar="WORKSHOP_ID", help="serve just this workshop (`wod-workshop preview`)"
+    )
     args = parser.parse_args(argv)
 
     try:
         roots = [*catalog_roots(), DEMO_WORKSHOPS]
         catalog = load_catalog(roots)
+        if args.only:
+            roots = [only_workshop(catalog, args.only, PREVIEW_DIR / "workshops")]
+            catalog = load_catalog(roots)
         branding = load_branding(REPO_ROOT / "branding.yml")
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except KeyError:
+        known = ", ".join(sorted(w.id for w in catalog.workshops))
+        print(f"no workshop {args.only!r} in {', '.join(map(str, roots))}", file=sys.stderr)
+        print(f"known workshops: {known}", file=sys.stderr)
+        return 2
     hub_url = f"http://127.0.0.1:{args.hub_port}"
+    local_backend, site_dir = LOCAL_BACKEND, SITE_BUILD
+    if args.only:
+        local_backend, site_dir = PREVIEW_DIR / "backend", PREVIEW_DIR / "site"
     stack = LocalStack(
         aws_port=args.aws_port,
         gateway_port=args.port,
         quiet=not args.verbose,
         extra_env={"WOD_BACKEND_HUBS": json.dumps({"default": hub_url})},
     )
+    if args.only:
+        stack.log_dir = PREVIEW_DIR / "logs"
     stop = threading.Event()
     try:
         print("starting the local AWS endpoint…", flush=True)
@@ -121,13 +147,14 @@ def main(argv: list[str] | None = None) -> int:
         stack.provision(catalog, str(branding.sender))
         stack.seed(catalog)
         print(f"loaded {len(catalog)} workshops; building the site…", flush=True)
-        stack.site_dir = build_site("/api/", roots)
+        stack.site_dir = build_site("/api/", roots, site_dir)
         stack.start_gateway()
         print("starting JupyterHub and the backend agent…", flush=True)
-        shutil.rmtree(LOCAL_BACKEND, ignore_errors=True)  # a fresh hub, like the registry
-        hub = backend.start_hub(stack, LOCAL_BACKEND / "hub", args.hub_port)
+        shutil.rmtree(local_backend, ignore_errors=True)  # a fresh hub, like the registry
+        hub = backend.start_hub(stack, local_backend / "hub", args.hub_port)
+        agent_port = free_port()
         config = backend.write_agent_config(
-            stack, hub, LOCAL_BACKEND / "agent.yml", stack.api_url, roots
+            stack, hub, local_backend / "agent.yml", stack.api_url, roots, metrics_port=agent_port
         )
         backend.start_agent(stack, config)
         start_periodic_jobs(stack, args.sweep_every, stop)
@@ -137,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  API       {stack.api_url}workshops   (OpenAPI: {stack.api_url}docs)\n"
             f"  inbox     {stack.base_url}_inbox/\n"
             f"  hub       {hub.url}/   (students log in with the mailed password)\n"
+            f"  agent     http://127.0.0.1:{agent_port}/healthz and /metrics\n"
             f"  logs      {stack.log_dir}\n"
             "Ctrl-C stops everything.",
             flush=True,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import html
+import re
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import parsedate_to_datetime
@@ -35,6 +37,26 @@ def parse(raw: str) -> dict[str, Any]:
         "html": _part(message, "html"),
         "sent_at": parsedate_to_datetime(date).isoformat() if date else None,
     }
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a credentials mail tells the participant (local stack only: mails hold a password)."""
+
+    username: str
+    password: str
+    start_url: str
+
+
+def credentials(mail: dict[str, Any]) -> Credentials:
+    """Read the login out of a credentials mail of the inbox; ValueError if it holds none."""
+    text = mail["text"]
+    username = re.search(r"Username: (\S+)", text)
+    password = re.search(r"Password: (\S+)", text)
+    start = re.search(r"(https?://\S+/hub/login\?next=\S+)", text)
+    if not (username and password and start):
+        raise ValueError(f"not a credentials mail: {mail.get('subject', '')!r}")
+    return Credentials(username.group(1), password.group(1), start.group(1))
 
 
 def fetch_messages(aws_endpoint: str) -> list[dict[str, Any]]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from wod.domain.badges import badge_lines
 from wod_contracts.branding import Branding
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 class MailKind(StrEnum):
@@ -46,6 +47,9 @@ class RenderedMail:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # Imported here: most API requests send no mail, and jinja2 is ~30 ms of a cold start.
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=PackageLoader("wod.mail", "templates"),
         # HTML is escaped; the .txt bodies are plain text and never rendered as markup.

@@ -3,17 +3,21 @@
 # ruff: noqa: TID252
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+from wod_agent.checks import Status, check_clock
 from wod_agent.cli import main
+from wod_agent.config import AgentConfig
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
 from ..conftest import AgentSetup, Hub, SqsTestQueue
-from ..peers import write_workshop
+from ..peers import CallbackReceiver, write_workshop
 
 
 def check(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -43,6 +47,8 @@ def test_check_passes_then_names_each_problem(
     assert code == 0, out + err
     assert "FAIL" not in out
     assert "token of service wod-agent" in out
+    assert "ok    clock within" in out
+    assert "WARN  account_mode local: every participant's server runs as this agent's user" in out
 
     edit(agent.config_path, hub_token="not-the-token", max_receives=4)
     code, out, _ = check(agent.config_path, capsys)
@@ -54,3 +60,42 @@ def test_check_passes_then_names_each_problem(
     code, _, err = check(agent.config_path, capsys)
     assert code == 2
     assert "parallelism" in err
+
+
+def config_for(api_url: str) -> AgentConfig:
+    return AgentConfig.model_validate(
+        {
+            "queue_url": "https://sqs.eu-west-1.amazonaws.com/1/orders.fifo",
+            "api_url": api_url,
+            "callback_secret": "s3cret",
+            "hub_url": "http://127.0.0.1:9",
+            "hub_api_url": "http://127.0.0.1:9/hub/api",
+            "hub_token": "t",
+            "workshops_dirs": ["/nonexistent"],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("local_offset", "status", "expected"),
+    [
+        (0, True, r"clock within [01]s of the API's"),
+        (-90, Status.WARN, r"this host is (89|90)s behind the API \(callbacks are refused beyond"),
+        (150, Status.WARN, r"this host is (149|150)s ahead of the API"),
+        (-400, False, r"(399|400)s behind the API, beyond the 300s the API tolerates: every"),
+        (3600, False, r"3600s ahead of the API, beyond the 300s"),
+    ],
+)
+def test_check_reports_clock_skew_against_the_api_date(
+    receiver: CallbackReceiver, local_offset: int, status: bool | Status, expected: str
+) -> None:
+    # Given the API's real Date header and this host's clock off by `local_offset` seconds
+    ok, message = check_clock(config_for(receiver.url), clock=lambda: time.time() + local_offset)
+    assert ok == status
+    assert re.search(expected, message), message
+
+
+def test_check_clock_names_an_api_that_does_not_answer() -> None:
+    ok, message = check_clock(config_for("http://127.0.0.1:9/api"))
+    assert ok is False
+    assert message.startswith("api_url: http://127.0.0.1:9/api does not answer")

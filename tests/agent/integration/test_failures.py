@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,41 @@ def test_order_failing_until_max_receives_is_reported_failed_and_dead_lettered(
     assert "gave up after 2 attempts" in callback.body["error"]
     assert "the lab appliance is down" in callback.body["error"]
     assert [order.order_id in body for body in dlq_bodies(queue)] == [True]
+
+
+def test_a_workshop_with_a_link_to_a_secret_is_refused_and_reported_at_once(
+    local_hub: Hub,
+    make_queue: Callable[..., SqsTestQueue],
+    make_agent: Callable[..., AgentSetup],
+    tmp_path: Path,
+) -> None:
+    # Given a workshop whose data file is a link to a secret of the backend
+    queue = make_queue(max_receives=3)
+    agent = make_agent(local_hub, queue)
+    secret = tmp_path / "callback-secret"  # the agent's own secret file
+    workshop = write_workshop(agent.workshops_dir, "WOD-LINK", 621, 630)
+    (workshop / "data.csv").unlink()
+    (workshop / "data.csv").symlink_to(secret)
+    order = make_order(OrderVerb.CREATE, 621, "WOD-LINK")
+    queue.send(order)
+
+    # When the agent gets a CREATE for it
+    run_agent_once(agent.config_path)
+
+    # Then the order fails at its first delivery, with the reason, and the message is done
+    [callback] = agent.receiver.calls_for(order.order_id)
+    assert callback.status == 200
+    assert callback.body["outcome"] == "failed"
+    assert callback.body.get("password") is None
+    assert callback.body["error"] == (
+        f"workshop WOD-LINK refused: data.csv is a symbolic link (to {secret}): "
+        "put the file itself in the workshop's directory"
+    )
+    assert queue.count() == (0, 0)
+    # and the secret reached no home
+    assert not (local_hub.homes_dir / "student621" / "data.csv").exists()
+    assert not any(
+        path.read_bytes() == secret.read_bytes()
+        for path in local_hub.homes_dir.rglob("*")
+        if path.is_file()
+    )
