@@ -3,14 +3,21 @@
 The password itself never reaches Ansible: the playbook gets a salted hash, through a 0600
 file that it reads with `no_log` and that is deleted afterwards. The event handler redacts
 anything secret that could still show up in an event before it is written to the artifacts.
+
+A PREPARE runs the CREATE playbook without opening the seat (no usable password); a CREATE of
+a seat still as prepared only sets its password, directly (no playbook: a warm seat opens in
+well under a second).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +28,19 @@ from passlib.hash import pbkdf2_sha256, sha512_crypt
 from pydantic import SecretStr
 
 from wod_contracts.branding import Branding
-from wod_contracts.catalog import Catalog, CatalogError
+from wod_contracts.catalog import Catalog, CatalogEntry, CatalogError
 from wod_contracts.orders import Order, OrderVerb
 from wod_contracts.workshop import SetupUser, Workshop
 
 from .config import AccountMode
 from .kernels import WorkshopKernels, use_workshop_kernel, write_kernelspec
-from .notebooks import NotebookValues, UnsafeWorkshopFileError, stage_workshop
-from .ports import DeploymentError, PermanentOrderError
+from .notebooks import (
+    NOT_FOR_STUDENTS,
+    NotebookValues,
+    UnsafeWorkshopFileError,
+    stage_workshop,
+)
+from .ports import DeploymentError, PermanentOrderError, WarmSeat
 
 log = logging.getLogger(__name__)
 PLAYBOOKS_DIR = Path(__file__).parent / "playbooks"
@@ -115,7 +127,34 @@ class AnsibleDeployer:
         )
 
     def deploy(self, order: Order, password: SecretStr) -> None:
-        settings = self._settings
+        hashed = password_hash(password, self._settings.account_mode)
+        self._deploy(order, hashed, [password.get_secret_value(), hashed])
+
+    def prepare(self, order: Order) -> WarmSeat:
+        entry = self._entry(order)
+        files = self._deploy(order, None, [])
+        return WarmSeat(
+            workshop_id=order.workshop_id,
+            fingerprint=self._fingerprint(order, entry),
+            files=tuple(files),
+            server=entry.workshop.warm_server,
+        )
+
+    def activate(self, order: Order, password: SecretStr, warm: WarmSeat) -> bool:
+        entry = self._entry(order)
+        home = self._settings.homes_dir / order.username
+        if (
+            warm.workshop_id != order.workshop_id
+            or warm.fingerprint != self._fingerprint(order, entry)
+            or not all((home / name).is_file() for name in warm.files)
+        ):
+            log.warning("seat %s is not as prepared: deploying it in full", order.seat)
+            return False
+        hashed = password_hash(password, self._settings.account_mode)
+        self._set_password(order.username, hashed)
+        return True
+
+    def _entry(self, order: Order) -> CatalogEntry:
         try:
             entry = self._catalog().get(order.workshop_id)
         except CatalogError as exc:
@@ -124,32 +163,81 @@ class AnsibleDeployer:
             raise PermanentOrderError(
                 f"workshop {order.workshop_id} is not on this backend"
             ) from exc
-        workshop = entry.workshop
-        if order.student not in workshop.students.numbers():
+        if order.student not in entry.workshop.students.numbers():
             raise PermanentOrderError(
-                f"student {order.student} is not a seat of workshop {workshop.id}"
+                f"student {order.student} is not a seat of workshop {entry.workshop.id}"
             )
+        return entry
+
+    def _deploy(self, order: Order, hashed: str | None, secrets: list[str]) -> list[str]:
+        """Run the verb's playbook (CREATE's, seat left locked, for a PREPARE); the files
+        staged into the home, relative to it."""
+        settings = self._settings
+        entry = self._entry(order)
+        workshop = entry.workshop
         work = settings.state_dir / "work" / order.order_id
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, mode=0o700)
         try:
             staging = work / "files"
-            if order.verb is OrderVerb.CREATE:
-                # Only CREATE copies files: a CLEANUP never depends on the workshop's content.
+            staged: list[str] = []
+            if order.verb in (OrderVerb.CREATE, OrderVerb.PREPARE):
+                # Only these copy files: a CLEANUP never depends on the workshop's content.
                 self._stage(order, entry.directory, workshop, staging)
-            hashed = password_hash(password, settings.account_mode)
+                staged = sorted(
+                    str(path.relative_to(staging)) for path in staging.rglob("*") if path.is_file()
+                )
             secrets_file = work / "secrets.json"
             fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"wod_password_hash": hashed}, handle)
+                json.dump({"wod_password_hash": hashed or ""}, handle)
             extravars = self._extravars(order, entry.directory, workshop, staging, secrets_file)
-            self._run(order, extravars, [password.get_secret_value(), hashed])
+            extravars["wod_open_seat"] = hashed is not None
+            self._run(order, extravars, secrets)
+            return staged
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _stage(self, order: Order, directory: Path, workshop: Workshop, staging: Path) -> None:
+    def _fingerprint(self, order: Order, entry: CatalogEntry) -> str:
+        """What a seat of this workshop gets: its files and everything filled into them."""
+        digest = hashlib.sha256()
+        digest.update(entry.workshop.model_dump_json().encode())
+        digest.update(repr(self._values(order, entry.workshop)).encode())
+        for path in sorted(entry.directory.rglob("*")):
+            relative = path.relative_to(entry.directory)
+            if relative.parts[0] in NOT_FOR_STUDENTS or relative.parts[0].startswith("."):
+                continue
+            digest.update(str(relative).encode() + b"\0")
+            if path.is_file() and not path.is_symlink():
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def _set_password(self, username: str, hashed: str) -> None:
+        """What set_password.yml does, without Ansible's start-up: a warm seat opens at once."""
+        settings = self._settings
+        if settings.account_mode is AccountMode.SYSTEM:
+            try:
+                subprocess.run(
+                    ["chpasswd", "--encrypted"],
+                    input=f"{username}:{hashed}\n",
+                    text=True,
+                    check=True,
+                    capture_output=True,
+                    timeout=30,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise DeploymentError(f"the password of {username} was not set: {exc}") from None
+            return
+        directory = settings.passwords_dir
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{username}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(hashed + "\n")
+        os.replace(temporary, directory / username)  # 0600 from mkstemp; atomic for the hub
+
+    def _values(self, order: Order, workshop: Workshop) -> NotebookValues:
         branding = self._branding()
-        values = NotebookValues(
+        return NotebookValues(
             student=order.student,
             username=order.username,
             hub_url=self._settings.hub_url,
@@ -158,6 +246,9 @@ class AnsibleDeployer:
             workshop_id=workshop.id,
             workshop_title=workshop.title,
         )
+
+    def _stage(self, order: Order, directory: Path, workshop: Workshop, staging: Path) -> None:
+        values = self._values(order, workshop)
         try:
             notebooks = stage_workshop(directory, staging, values)
         except UnsafeWorkshopFileError as exc:
@@ -205,7 +296,8 @@ class AnsibleDeployer:
 
     def _run(self, order: Order, extravars: dict[str, Any], secrets: list[str]) -> None:
         settings = self._settings
-        playbook = PLAYBOOKS_DIR / f"{order.verb.value.lower()}.yml"
+        verb = OrderVerb.CREATE if order.verb is OrderVerb.PREPARE else order.verb
+        playbook = PLAYBOOKS_DIR / f"{verb.value.lower()}.yml"
         private_dir = settings.state_dir / "runner" / order.seat
         private_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log.info("running %s for %s (order %s)", playbook.name, order.username, order.order_id)

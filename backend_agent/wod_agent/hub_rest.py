@@ -89,11 +89,11 @@ class JupyterHubRest:
             time.sleep(0.5)
         self._expect(self._call("DELETE", f"/users/{quote(username)}"), 204, 404)
 
-    def open_user(self, username: str) -> None:
+    def open_user(self, username: str, *, wait: bool = True) -> None:
         self._expect(self._call("POST", f"/users/{quote(username)}"), 201, 409)
         response = self._call("POST", f"/users/{quote(username)}/server")
         self._expect(response, 201, 202, 400)  # 400: already running or pending
-        if response.status_code == 201:
+        if response.status_code == 201 or not wait:
             return
         self._follow_progress(username)
 

@@ -7,6 +7,7 @@ reporting sends the same callback again instead of deploying twice.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from wod_contracts.callbacks import Outcome
 from wod_contracts.orders import Order
+
+from .ports import WarmSeat
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -32,6 +35,17 @@ CREATE TABLE IF NOT EXISTS orders (
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
+)
+"""
+# Seats prepared ahead of time (PREPARE) and not handed out yet: at most one row per seat.
+_WARM_SCHEMA = """
+CREATE TABLE IF NOT EXISTS warm_seats (
+    seat TEXT PRIMARY KEY,
+    workshop_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    files TEXT NOT NULL,
+    server INTEGER NOT NULL,
+    prepared_at REAL NOT NULL
 )
 """
 RETENTION_SECONDS = 30 * 24 * 3600
@@ -64,6 +78,7 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # a reported state must survive a crash
         self._db.execute(_SCHEMA)
+        self._db.execute(_WARM_SCHEMA)
         path.chmod(0o600)
 
     def close(self) -> None:
@@ -99,7 +114,7 @@ class Journal:
                 " ON CONFLICT(order_id) DO NOTHING",
                 (
                     order.order_id,
-                    order.registration_id,
+                    order.registration_id or "",  # a PREPARE is about a seat only
                     order.verb.value,
                     order.seat,
                     JournalState.STARTED.value,
@@ -155,3 +170,36 @@ class Journal:
                 "DELETE FROM orders WHERE state = ? AND updated_at < ?",
                 (JournalState.REPORTED.value, now - RETENTION_SECONDS),
             )
+
+    # -- warm seats ----------------------------------------------------------------------------
+
+    def warm_prepared(self, seat: str, warm: WarmSeat) -> None:
+        """The seat was prepared (a later PREPARE of it replaces this)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO warm_seats (seat, workshop_id, fingerprint, files, server,"
+                " prepared_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    seat,
+                    warm.workshop_id,
+                    warm.fingerprint,
+                    json.dumps(list(warm.files)),
+                    int(warm.server),
+                    time.time(),
+                ),
+            )
+
+    def warm_seat(self, seat: str) -> WarmSeat | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT workshop_id, fingerprint, files, server FROM warm_seats WHERE seat = ?",
+                (seat,),
+            ).fetchone()
+        if row is None:
+            return None
+        return WarmSeat(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]))
+
+    def warm_forget(self, seat: str) -> None:
+        """The seat is no longer as prepared (handed out, wiped or being prepared again)."""
+        with self._lock:
+            self._db.execute("DELETE FROM warm_seats WHERE seat = ?", (seat,))

@@ -45,7 +45,7 @@ def log_fields(message: ReceivedMessage) -> dict[str, str]:
     return {
         **fields,
         "order_id": order.order_id,
-        "registration_id": order.registration_id,
+        "registration_id": order.registration_id or "",  # none for a PREPARE
         "seat": order.seat,
         "verb": order.verb.value,
     }

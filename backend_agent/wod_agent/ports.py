@@ -55,6 +55,16 @@ class OrderQueue(Protocol):
     def delete(self, message: ReceivedMessage) -> None: ...
 
 
+@dataclass(frozen=True)
+class WarmSeat:
+    """A seat prepared ahead of time (PREPARE): what a CREATE checks before only opening it."""
+
+    workshop_id: str
+    fingerprint: str  # of the workshop's content and what was filled into it
+    files: tuple[str, ...]  # the seat's files as prepared, relative to its home
+    server: bool  # its server was started and left running (workshop.yml `warm_server`)
+
+
 class Deployer(Protocol):
     def deploy(self, order: Order, password: SecretStr) -> None:
         """Carry out the order; `password` is the new seat password (reported only for CREATE).
@@ -63,14 +73,28 @@ class Deployer(Protocol):
         """
         ...
 
+    def prepare(self, order: Order) -> WarmSeat:
+        """PREPARE: deploy the workshop into the free seat with no usable password.
+
+        Raises DeploymentError (retry) or PermanentOrderError (report failed now).
+        """
+        ...
+
+    def activate(self, order: Order, password: SecretStr, warm: WarmSeat) -> bool:
+        """CREATE on a warm seat: if it is still exactly as prepared for this workshop, set the
+        password and return True; otherwise change nothing and return False (the caller then
+        deploys it in full). Raises DeploymentError if setting the password failed."""
+        ...
+
 
 class HubClient(Protocol):
     def retire_user(self, username: str) -> None:
         """Stop the user's servers and forget the user, so that no old session survives."""
         ...
 
-    def open_user(self, username: str) -> None:
-        """Create the hub user and start its server, so that the first login lands in it."""
+    def open_user(self, username: str, *, wait: bool = True) -> None:
+        """Create the hub user and start its server, so that the first login lands in it;
+        `wait=False` returns once the start is requested (the hub shows its progress)."""
         ...
 
 

@@ -1,6 +1,8 @@
 """What the agent does with one delivered order message: the journal-guarded state machine.
 
 Called by `loop` from a worker thread; sees only the `ports` roles, so unit tests use fakes.
+A PREPARE deploys a free seat ahead of time and notes it as warm; a CREATE of a seat still as
+prepared only sets the password (the warm path), any other one deploys it in full (cold).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class OrderTimings:
     ansible_seconds: float
     callback_seconds: float
     deployed: bool  # False when the journal made this delivery a replay
+    warm: bool = False  # a CREATE that found its seat prepared and only opened it
 
 
 class OrderService:
@@ -105,14 +108,14 @@ class OrderService:
             return Disposition.DONE
 
         hub_seconds = ansible_seconds = 0.0
-        deployed = False
+        deployed = warm = False
         if entry is None or entry.state is JournalState.STARTED:
             started = time.monotonic()
             result = self._carry_out(order, message, entry)
             if result is None:
                 self._metrics.failure(verb, Failure.RETRY)
                 return Disposition.RETRY
-            callback, hub_seconds = result
+            callback, hub_seconds, warm = result
             ansible_seconds = time.monotonic() - started - hub_seconds
             deployed = True
             self._metrics.step(verb, Step.HUB, hub_seconds)
@@ -154,12 +157,14 @@ class OrderService:
                     ansible_seconds=ansible_seconds,
                     callback_seconds=callback_seconds,
                     deployed=deployed,
+                    warm=warm,
                 )
             )
         log.info(
-            "order %s (%s %s) %s: hub %.1fs, ansible %.1fs, callback %.2fs",
+            "order %s (%s%s %s) %s: hub %.1fs, ansible %.1fs, callback %.2fs",
             order.order_id,
             verb,
+            " warm" if warm else "",
             order.username,
             callback.outcome.value,
             hub_seconds,
@@ -172,7 +177,7 @@ class OrderService:
 
     def _carry_out(
         self, order: Order, message: ReceivedMessage, entry: JournalEntry | None
-    ) -> tuple[AgentCallback, float] | None:
+    ) -> tuple[AgentCallback, float, bool] | None:
         """Deploy; None means "failed, try again on a later delivery"."""
         # The first attempt fixes the password: a retry never sets a different one.
         sealed = entry.sealed_password if entry and entry.sealed_password else None
@@ -180,19 +185,12 @@ class OrderService:
         assert entry.sealed_password is not None
         password = self._box.open(entry.sealed_password)
         hub_seconds = 0.0
+        warm = False
         error: str | None = None
         try:
             if order_expired(order, datetime.now(UTC)):
                 raise PermanentOrderError("the session ended before the seat was ready")
-            hub_started = time.monotonic()
-            self._hub.retire_user(order.username)
-            hub_seconds = time.monotonic() - hub_started
-            self._deployer.deploy(order, password)
-            if order.verb is OrderVerb.CREATE:
-                # A warm server: the mailed Start link lands straight in JupyterLab.
-                hub_started = time.monotonic()
-                self._hub.open_user(order.username)
-                hub_seconds += time.monotonic() - hub_started
+            hub_seconds, warm = self._deploy(order, password)
             outcome = Outcome.SUCCEEDED
         except PermanentOrderError as exc:
             outcome, error = Outcome.FAILED, str(exc)
@@ -215,7 +213,48 @@ class OrderService:
         callback = self._callback(
             order, outcome, password if keep_password else None, error, finished_at
         )
-        return callback, hub_seconds
+        return callback, hub_seconds, warm
+
+    def _deploy(self, order: Order, password: SecretStr) -> tuple[float, bool]:
+        """Carry the order out; seconds spent with the hub, and whether a warm seat was opened."""
+        hub_seconds = 0.0
+        if order.verb is OrderVerb.CREATE:
+            warm = self._journal.warm_seat(order.seat)
+            if warm is not None and self._deployer.activate(order, password, warm):
+                self._journal.warm_forget(order.seat)
+                started = time.monotonic()
+                # A warm server is running already; otherwise start it and let the hub show its
+                # progress to the participant: the credentials need not wait for it.
+                self._hub.open_user(order.username, wait=False)
+                return time.monotonic() - started, True
+        # Any other order changes the seat: it is no longer as prepared.
+        self._journal.warm_forget(order.seat)
+        self._report_progress(order)
+        started = time.monotonic()
+        self._hub.retire_user(order.username)
+        hub_seconds += time.monotonic() - started
+        if order.verb is OrderVerb.PREPARE:
+            prepared = self._deployer.prepare(order)
+            if prepared.server:
+                started = time.monotonic()
+                self._hub.open_user(order.username)
+                hub_seconds += time.monotonic() - started
+            self._journal.warm_prepared(order.seat, prepared)
+            return hub_seconds, False
+        self._deployer.deploy(order, password)
+        if order.verb is OrderVerb.CREATE:
+            # A warm server: the mailed Start link lands straight in JupyterLab.
+            started = time.monotonic()
+            self._hub.open_user(order.username)
+            hub_seconds += time.monotonic() - started
+        return hub_seconds, False
+
+    def _report_progress(self, order: Order) -> None:
+        """Tell the API the order is taken (its stuck clock starts); best effort."""
+        started = self._callback(order, Outcome.STARTED, None, None, datetime.now(UTC))
+        delivery = self._callbacks.send(started)
+        if delivery is not Delivery.ACCEPTED:
+            log.info("progress of order %s not reported (%s)", order.order_id, delivery.value)
 
     def _replay(self, order: Order, entry: JournalEntry) -> AgentCallback:
         outcome = entry.outcome or Outcome.FAILED
@@ -236,9 +275,12 @@ class OrderService:
         error: str | None,
         finished_at: datetime,
     ) -> AgentCallback:
+        prepare = order.verb is OrderVerb.PREPARE  # about a seat of a workshop, no registration
         return AgentCallback(
             order_id=order.order_id,
             registration_id=order.registration_id,
+            workshop_id=order.workshop_id if prepare else None,
+            student=order.student if prepare else None,
             verb=order.verb,
             callback_token=order.callback_token,
             outcome=outcome,

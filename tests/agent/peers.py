@@ -117,16 +117,17 @@ def make_order(
     minutes: int = 60,
 ) -> Order:
     now = datetime.now(UTC)
+    prepare = verb is OrderVerb.PREPARE  # about a free seat: no registration, no end
     return Order(
         order_id=order_id or uuid.uuid4().hex,
         verb=verb,
-        registration_id=uuid.uuid4().hex,
+        registration_id=None if prepare else uuid.uuid4().hex,
         workshop_id=workshop_id,
         backend="default",
         student=student,
         callback_token=secrets.token_urlsafe(32),
         issued_at=now,
-        ends_at=now + timedelta(minutes=minutes),
+        ends_at=None if prepare else now + timedelta(minutes=minutes),
     )
 
 

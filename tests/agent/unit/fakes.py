@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from wod_agent.ports import Delivery, DeploymentError, ReceivedMessage
-from wod_contracts.callbacks import AgentCallback
+from wod_agent.ports import Delivery, DeploymentError, ReceivedMessage, WarmSeat
+from wod_contracts.callbacks import AgentCallback, Outcome
 from wod_contracts.orders import Order
 
 
@@ -18,12 +18,28 @@ class FakeDeployer:
     failures: list[Exception] = field(default_factory=list)  # raised by the next calls, in order
     seconds: float = 0.0
     calls: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
+    prepared: list[str] = field(default_factory=list)  # order ids
+    activated: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
+    intact: bool = True  # what activate finds: the seat still as prepared
+    server: bool = False  # the workshop's warm_server
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         self.calls.append((order.order_id, password.get_secret_value()))
         time.sleep(self.seconds)
         if self.failures:
             raise self.failures.pop(0)
+
+    def prepare(self, order: Order) -> WarmSeat:
+        self.prepared.append(order.order_id)
+        if self.failures:
+            raise self.failures.pop(0)
+        return WarmSeat(order.workshop_id, "fingerprint", ("0-ReadMeFirst.ipynb",), self.server)
+
+    def activate(self, order: Order, password: SecretStr, warm: WarmSeat) -> bool:
+        if not self.intact or warm.workshop_id != order.workshop_id:
+            return False
+        self.activated.append((order.order_id, password.get_secret_value()))
+        return True
 
 
 @dataclass
@@ -34,16 +50,23 @@ class FakeHub:
     def retire_user(self, username: str) -> None:
         self.retired.append(username)
 
-    def open_user(self, username: str) -> None:
+    waited: list[bool] = field(default_factory=list)
+
+    def open_user(self, username: str, *, wait: bool = True) -> None:
         self.opened.append(username)
+        self.waited.append(wait)
 
 
 @dataclass
 class FakeCallbacks:
     answers: list[Delivery] = field(default_factory=list)  # next answers; then ACCEPTED
-    sent: list[AgentCallback] = field(default_factory=list)
+    sent: list[AgentCallback] = field(default_factory=list)  # results (succeeded, failed)
+    progress: list[AgentCallback] = field(default_factory=list)  # "started" reports
 
     def send(self, callback: AgentCallback) -> Delivery:
+        if callback.outcome is Outcome.STARTED:
+            self.progress.append(callback)
+            return Delivery.ACCEPTED
         self.sent.append(callback)
         return self.answers.pop(0) if self.answers else Delivery.ACCEPTED
 

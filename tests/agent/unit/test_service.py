@@ -10,7 +10,7 @@ import pytest
 
 from wod_agent.journal import Journal, JournalState
 from wod_agent.ports import Delivery, DeploymentError, PermanentOrderError
-from wod_agent.secrets_box import SecretBox
+from wod_agent.secrets_box import SecretBox, new_password
 from wod_agent.service import Disposition, OrderService
 from wod_contracts.orders import OrderVerb
 
@@ -132,3 +132,80 @@ def test_unreadable_message_goes_to_the_dlq_on_its_last_receive(rig: Rig) -> Non
     broken = type(message)(message.message_id, message.receipt_handle, "{}", 3, message.sent_at)
     assert rig.service.handle(broken) is Disposition.TO_DLQ
     assert rig.callbacks.sent == []
+
+
+# -- warm seats ------------------------------------------------------------------------------
+
+
+def test_a_prepare_deploys_the_seat_locked_and_reports_it_without_a_password(rig: Rig) -> None:
+    order = make_order(OrderVerb.PREPARE, 7, "WOD-U")
+    assert rig.service.handle(delivery(order)) is Disposition.DONE
+    [callback] = rig.callbacks.sent
+    assert callback.password is None and callback.registration_id is None
+    assert (callback.workshop_id, callback.student) == ("WOD-U", 7)
+    assert rig.deployer.prepared == [order.order_id] and rig.deployer.calls == []
+    assert rig.hub.retired == ["student7"] and rig.hub.opened == []  # no warm_server
+    assert rig.journal.warm_seat(order.seat) is not None
+    assert [p.order_id for p in rig.callbacks.progress] == [order.order_id]
+
+
+def test_a_prepare_of_a_warm_server_workshop_leaves_the_server_running(rig: Rig) -> None:
+    rig.deployer.server = True
+    rig.service.handle(delivery(make_order(OrderVerb.PREPARE, 7, "WOD-U")))
+    assert rig.hub.opened == ["student7"] and rig.hub.waited == [True]
+
+
+def test_a_create_on_a_warm_seat_only_sets_the_password(rig: Rig) -> None:
+    rig.service.handle(delivery(make_order(OrderVerb.PREPARE, 7, "WOD-U")))
+    create = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    assert rig.service.handle(delivery(create)) is Disposition.DONE
+    [(order_id, password)] = rig.deployer.activated
+    assert order_id == create.order_id and rig.deployer.calls == []  # no full deployment
+    assert rig.callbacks.sent[-1].password is not None
+    assert rig.callbacks.sent[-1].password.get_secret_value() == password
+    assert rig.hub.retired == ["student7"]  # by the PREPARE only
+    assert rig.hub.opened == ["student7"] and rig.hub.waited == [False]
+    assert rig.journal.warm_seat(create.seat) is None  # handed out: warm no more
+    assert [p.verb for p in rig.callbacks.progress] == [OrderVerb.PREPARE]  # none for a warm one
+
+
+def test_a_warm_seat_no_longer_as_prepared_is_deployed_in_full(rig: Rig) -> None:
+    rig.service.handle(delivery(make_order(OrderVerb.PREPARE, 7, "WOD-U")))
+    rig.deployer.intact = False  # e.g. a file of the seat is gone
+    create = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.service.handle(delivery(create))
+    assert rig.deployer.activated == [] and [c[0] for c in rig.deployer.calls] == [create.order_id]
+    assert rig.hub.retired == ["student7", "student7"]
+
+
+def test_a_warm_seat_of_another_workshop_is_not_handed_out(rig: Rig) -> None:
+    rig.service.handle(delivery(make_order(OrderVerb.PREPARE, 7, "WOD-OTHER")))
+    rig.service.handle(delivery(make_order(OrderVerb.CREATE, 7, "WOD-U")))
+    assert rig.deployer.activated == [] and len(rig.deployer.calls) == 1
+
+
+def test_a_cleanup_makes_a_prepared_seat_cold(rig: Rig) -> None:
+    prepare = make_order(OrderVerb.PREPARE, 7, "WOD-U")
+    rig.service.handle(delivery(prepare))
+    rig.service.handle(delivery(make_order(OrderVerb.CLEANUP, 7, "WOD-U")))
+    assert rig.journal.warm_seat(prepare.seat) is None
+    rig.service.handle(delivery(make_order(OrderVerb.CREATE, 7, "WOD-U")))
+    assert rig.deployer.activated == []
+
+
+def test_a_prepare_that_fails_leaves_the_seat_cold(rig: Rig) -> None:
+    prepare = make_order(OrderVerb.PREPARE, 7, "WOD-U")
+    rig.deployer.failures = [PermanentOrderError("setup.yml failed")]
+    rig.service.handle(delivery(prepare))
+    assert rig.callbacks.sent[-1].outcome.value == "failed"
+    assert rig.journal.warm_seat(prepare.seat) is None
+
+
+def test_a_prepare_interrupted_before_it_finished_is_redone_not_trusted(rig: Rig) -> None:
+    """Killed mid-PREPARE: the journal says started; the redelivery prepares again."""
+    prepare = make_order(OrderVerb.PREPARE, 7, "WOD-U")
+    rig.journal.start(prepare, SecretBox(SECRET).seal(new_password()))
+    assert rig.journal.warm_seat(prepare.seat) is None
+    rig.service.handle(delivery(prepare, receive_count=2))
+    assert rig.deployer.prepared == [prepare.order_id]
+    assert rig.journal.warm_seat(prepare.seat) is not None
