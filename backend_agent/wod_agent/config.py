@@ -79,7 +79,13 @@ class AgentConfig(BaseSettings):
     homes_dir: Path = Path("/home")
     state_dir: Path = Path("/var/lib/wod-agent")
     branding_file: Path = Path("/etc/wod-agent/branding.yml")
-    parallelism: int = Field(default=4, ge=1, le=64)
+    parallelism: int = Field(
+        default_factory=lambda: default_parallelism(os.cpu_count()),
+        ge=1,
+        le=64,
+        description="Seats worked on at once; default twice the CPUs (a deployment waits on "
+        "the hub about half of its time), at least 2, at most 16.",
+    )
     visibility_timeout: int = Field(default=300, ge=5, le=43_200)
     max_receives: int = Field(default=5, ge=1, le=1000)
     poll_wait_seconds: int = Field(default=20, ge=0, le=20)
@@ -207,6 +213,10 @@ class _EnvironSource(EnvSettingsSource):
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         return {key.lower(): value for key, value in self._environ.items()}
+
+
+def default_parallelism(cpus: int | None) -> int:
+    return max(2, min(16, 2 * (cpus or 1)))
 
 
 def is_loopback(url: str) -> bool:

@@ -218,6 +218,12 @@ def hub_login(
         data={"username": username, "password": password, "_xsrf": session.cookies.get("_xsrf")},
         timeout=120,
     )
+    # A server still starting (a warm seat's is started without waiting) shows the hub's
+    # progress page, which a browser follows to the server once it is up: so does this.
+    deadline = time.monotonic() + 120
+    while "/spawn-pending/" in response.url and time.monotonic() < deadline:
+        time.sleep(0.5)
+        response = session.get(f"{hub_url}{next_path}", timeout=60)
     return session, response
 
 

@@ -91,7 +91,6 @@ def write_agent_config(
         "homes_dir": str(hub.homes_dir),
         "state_dir": str(hub.state_dir),
         "branding_file": str(settings.branding_file),
-        "parallelism": 2,
         "visibility_timeout": 120,
         "max_receives": MAX_RECEIVES,
         "poll_wait_seconds": 2,

@@ -82,6 +82,9 @@ def every(seconds: float, job: Callable[[], object], name: str, stop: threading.
 
 def start_periodic_jobs(stack: LocalStack, sweep_every: float, stop: threading.Event) -> None:
     services = build_services(stack.settings())
+    # Warm seats from the start (the sweep keeps them topped up): a newcomer's first
+    # registration gets its login in seconds.
+    services.warm_seats.top_up_all()
     runner = SchedulerRunner(services.lifecycle, services.settings.scheduler_group, utc_now)
     jobs: list[tuple[float, Callable[[], object], str]] = [
         (sweep_every, lambda: tally(services.sweeper.run()), "sweep"),

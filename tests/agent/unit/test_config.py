@@ -164,3 +164,9 @@ def test_the_agent_refuses_to_start_in_local_mode_without_the_setting(
     config = write(tmp_path, {**BASE, "account_mode": "local"})
     assert main(["--config", str(config), "run"]) == 2
     assert "for the demo and tests only" in capsys.readouterr().err
+
+
+def test_parallelism_follows_the_cpu_count() -> None:
+    from wod_agent.config import default_parallelism
+
+    assert [default_parallelism(n) for n in (None, 1, 2, 4, 64)] == [2, 2, 4, 8, 16]
