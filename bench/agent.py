@@ -87,8 +87,8 @@ def memory_mb(hub_pid: int) -> tuple[list[float], float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--orders", type=int, default=20)
-    parser.add_argument("--parallelism", type=int, default=4)
+    parser.add_argument("--orders", type=int, default=20, help="orders per burst")
+    parser.add_argument("--parallelism", type=int, default=None, help="default: the agent's")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -119,7 +119,7 @@ def main() -> int:
                 },
             )["QueueUrl"]
             workshops = workdir / "workshops"
-            write_workshop(workshops, "WOD-BENCH", 1, args.orders)
+            write_workshop(workshops, "WOD-BENCH", 1, 2 * args.orders)
             (workdir / "secret").write_bytes(receiver.secret)
             config_path = workdir / "config.yml"
             config_path.write_text(
@@ -139,7 +139,7 @@ def main() -> int:
                         "homes_dir": str(homes),
                         "state_dir": str(state),
                         "branding_file": str(write_branding(workdir / "branding.yml")),
-                        "parallelism": args.parallelism,
+                        **({"parallelism": args.parallelism} if args.parallelism else {}),
                         "visibility_timeout": 60,
                         "max_receives": 3,
                         "poll_wait_seconds": 2,
@@ -148,27 +148,43 @@ def main() -> int:
                 encoding="utf-8",
             )
             timings: list[OrderTimings] = []
-            done = threading.Event()
+            settled = threading.Condition()
 
             def finished(timing: OrderTimings) -> None:
-                timings.append(timing)
-                if len(timings) >= args.orders:
-                    done.set()
+                with settled:
+                    timings.append(timing)
+                    settled.notify_all()
 
-            loop, journal = build_loop(load_config(config_path, environ={}), on_finished=finished)
-            started = time.monotonic()
-            for student in range(1, args.orders + 1):
-                order = make_order(OrderVerb.CREATE, student, "WOD-BENCH")
-                sqs.send_message(
-                    QueueUrl=queue_url,
-                    MessageBody=order.model_dump_json(),
-                    MessageGroupId=order.seat,
-                    MessageDeduplicationId=order.order_id,
-                )
+            config = load_config(config_path, environ={})
+            loop, journal = build_loop(config, on_finished=finished)
             runner = threading.Thread(target=loop.run)
             runner.start()
-            completed = done.wait(timeout=1800)
-            elapsed = time.monotonic() - started
+
+            def burst(verb: OrderVerb, students: range) -> tuple[float, list[OrderTimings]]:
+                with settled:
+                    before = len(timings)
+                started = time.monotonic()
+                for student in students:
+                    order = make_order(verb, student, "WOD-BENCH")
+                    sqs.send_message(
+                        QueueUrl=queue_url,
+                        MessageBody=order.model_dump_json(),
+                        MessageGroupId=order.seat,
+                        MessageDeduplicationId=order.order_id,
+                    )
+                with settled:
+                    if not settled.wait_for(
+                        lambda: len(timings) >= before + len(students), timeout=1800
+                    ):
+                        raise TimeoutError(f"{verb.value} burst did not finish")
+                    return time.monotonic() - started, timings[before:]
+
+            n = args.orders
+            bursts = [
+                ("PREPARE", *burst(OrderVerb.PREPARE, range(1, n + 1))),
+                ("CREATE warm", *burst(OrderVerb.CREATE, range(1, n + 1))),
+                ("CREATE cold", *burst(OrderVerb.CREATE, range(n + 1, 2 * n + 1))),
+            ]
             servers_mb, hub_mb = memory_mb(hub_process.pid)
             loop.request_stop()
             runner.join()
@@ -178,22 +194,24 @@ def main() -> int:
             stop_group(hub_process)
             stop_group(moto)
 
-    succeeded = sum(t.outcome == "succeeded" for t in timings)
     print(
-        f"wod-agent bench: {len(timings)}/{args.orders} CREATE orders settled, "
-        f"{succeeded} succeeded, parallelism {args.parallelism}, {os.cpu_count()} CPUs"
+        f"wod-agent bench: {args.orders} orders per burst, parallelism {config.parallelism}, "
+        f"{os.cpu_count()} CPUs"
     )
-    if not completed or not timings:
-        print("did not finish", file=sys.stderr)
-        return 1
-    print(f"throughput {len(timings) / elapsed * 60:.1f} orders/min ({elapsed:.1f}s for the burst)")
-    print(summary("queue", [t.queue_seconds for t in timings]))
-    print(summary("ansible", [t.ansible_seconds for t in timings]))
-    print(summary("hub", [t.hub_seconds for t in timings]))
-    print(summary("callback", [t.callback_seconds for t in timings]))
+    for name, elapsed, done in bursts:
+        succeeded = sum(t.outcome == "succeeded" for t in done)
+        warm = sum(t.warm for t in done)
+        print(
+            f"\n{name}: {len(done) / elapsed * 60:.1f} orders/min ({elapsed:.1f}s for "
+            f"{len(done)}, {succeeded} succeeded, {warm} on a warm seat)"
+        )
+        print(summary("queue", [t.queue_seconds for t in done]))
+        print(summary("ansible", [t.ansible_seconds for t in done]))
+        print(summary("hub", [t.hub_seconds for t in done]))
+        print(summary("callback", [t.callback_seconds for t in done]))
     if servers_mb:
         print(
-            f"memory (PSS): {len(servers_mb)} idle student servers, p50 "
+            f"\nmemory (PSS): {len(servers_mb)} idle student servers, p50 "
             f"{statistics.median(servers_mb):.0f} MB, max {max(servers_mb):.0f} MB each; "
             f"hub + proxy {hub_mb:.0f} MB"
         )
