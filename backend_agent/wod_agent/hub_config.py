@@ -130,6 +130,10 @@ def _common(c: Any, settings: HubSettings) -> None:
     c.JupyterHub.implicit_spawn_seconds = 0.5
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 90
+    # The REST API answers a server start at once ("pending") instead of holding the request up
+    # to 10 s: the agent opens a warm seat without waiting for its server (it follows the
+    # progress stream when it must), and a browser sees the hub's progress page meanwhile.
+    c.JupyterHub.slow_spawn_timeout = 0
     c.Authenticator.admin_users = set()
 
 
