@@ -57,6 +57,8 @@ def build_loop(
             python=sys.executable,
             playbook_binary=config.playbook_binary(),
             timeout_seconds=config.playbook_timeout,
+            kernel_python=config.kernel_python,
+            kernel_envs_dir=config.kernel_envs_dir,
         ),
         catalog=lambda: load_catalog(config.workshops_dirs),
         branding=lambda: load_branding(config.branding_file),

@@ -98,6 +98,14 @@ class AgentConfig(BaseSettings):
     ansible_playbook: Path | None = Field(
         default=None, description="Defaults to the one beside this Python, then PATH."
     )
+    kernel_python: Path | None = Field(
+        default=None,
+        description="The Python whose environment workshop kernels extend (requirements); "
+        "default the agent's own. In system mode students must be able to run it.",
+    )
+    kernel_envs_dir: Path | None = Field(
+        default=None, description="Where workshop kernels are kept; default state_dir/kernels."
+    )
     log_format: LogFormat | None = Field(
         default=None, description="json or text; unset: json for `run`, text otherwise."
     )
