@@ -36,12 +36,14 @@ class ReceivedCallback:
 @dataclass
 class CallbackReceiver:
     """Answers like `POST /api/agent/callbacks`: 401 on a bad or replayed signature, 409 once an
-    order was already accepted; `force_status` makes it answer a fixed status instead."""
+    order was already accepted; `force_status` makes it answer a fixed status instead. Progress
+    reports ("started") are kept apart in `progress`: like the API, they never settle an order."""
 
     secret: bytes
     url: str = ""
     force_status: int | None = None
     calls: list[ReceivedCallback] = field(default_factory=list)
+    progress: list[ReceivedCallback] = field(default_factory=list)
     _seen_signatures: set[str] = field(default_factory=set)
     _accepted: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +54,10 @@ class CallbackReceiver:
         except ValueError:
             return 422, {"error": "malformed"}
         with self._lock:
+            if isinstance(body, dict) and body.get("outcome") == "started":
+                status = self.force_status or 200
+                self.progress.append(ReceivedCallback(status, body))
+                return status, {"status": "noted"}
             if self.force_status is not None:
                 status = self.force_status
                 self.calls.append(ReceivedCallback(status, body))

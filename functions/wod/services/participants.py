@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from wod.domain import tokens
 from wod.domain.badges import earned
 from wod.domain.errors import AlreadyEndedError, RegistrationNotFoundError
-from wod.domain.registrations import EndReason, Registration
+from wod.domain.registrations import EndReason, Registration, end_verb
 from wod.domain.states import CANCELLABLE, State
-from wod_contracts.orders import OrderVerb
 from wod_contracts.workshop import Workshop
 
 from .links import Hubs
@@ -86,10 +85,13 @@ class Participants:
         return registration, self._catalog.get(registration.workshop_id).workshop
 
     def end_early(self, registration_id: str, token: str | None) -> Registration:
-        """The participant ends the session: a CLEANUP order wipes the seat and frees it."""
+        """The participant ends the session: the workshop's end order (CLEANUP, or RESET for an
+        `on_end: reset` workshop, whose reset.yml undoes what a session leaves outside the home)
+        wipes the seat and frees it."""
         registration = self.authorized(registration_id, token)
         if registration.state is State.ENDING:
             return registration
         if registration.state not in CANCELLABLE:
             raise AlreadyEndedError(registration_id)
-        return self._sessions.end(registration, EndReason.ENDED_EARLY, OrderVerb.CLEANUP)
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        return self._sessions.end(registration, EndReason.ENDED_EARLY, end_verb(workshop))

@@ -19,7 +19,6 @@ from wod.domain.registrations import EndReason, FollowUp, Registration, end_verb
 from wod.domain.states import State
 from wod.domain.transitions import to_cancelled
 from wod.mail.render import MailKind
-from wod_contracts.orders import OrderVerb
 
 from .follow_ups import FollowUps
 from .notifications import Notifier
@@ -182,7 +181,8 @@ class Sweeper:
         if registration.state is State.READY:
             self._sessions.end(registration, EndReason.EXPIRED, end_verb(workshop))
             return Swept.EXPIRED
-        ending = self._sessions.end(registration, EndReason.STUCK, OrderVerb.CLEANUP)
+        # The seat may hold part of a deployment: the workshop's own end order undoes it.
+        ending = self._sessions.end(registration, EndReason.STUCK, end_verb(workshop))
         if ending.end_reason is EndReason.STUCK:
             self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
         return Swept.STUCK

@@ -79,11 +79,13 @@ def config_for(api_url: str) -> AgentConfig:
 @pytest.mark.parametrize(
     ("local_offset", "status", "expected"),
     [
-        (0, True, r"clock within [01]s of the API's"),
-        (-90, Status.WARN, r"this host is (89|90)s behind the API \(callbacks are refused beyond"),
-        (150, Status.WARN, r"this host is (149|150)s ahead of the API"),
-        (-400, False, r"(399|400)s behind the API, beyond the 300s the API tolerates: every"),
-        (3600, False, r"3600s ahead of the API, beyond the 300s"),
+        # The Date header counts whole seconds and the request takes time on a loaded
+        # machine: the figure may be off by a second or two.
+        (0, True, r"clock within [0-2]s of the API's"),
+        (-90, Status.WARN, r"this host is (8[89]|9[012])s behind the API \(callbacks are refused"),
+        (150, Status.WARN, r"this host is (14[89]|15[012])s ahead of the API"),
+        (-400, False, r"(39[89]|40[012])s behind the API, beyond the 300s the API tolerates: "),
+        (3600, False, r"(359[89]|360[012])s ahead of the API, beyond the 300s"),
     ],
 )
 def test_check_reports_clock_skew_against_the_api_date(

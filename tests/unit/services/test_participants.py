@@ -40,11 +40,12 @@ def test_ending_early_queues_a_cleanup_and_drops_the_schedules(world: World) -> 
     assert again.order_id == ending.order_id and len(world.queues.of(rid)) == 2
 
 
-def test_a_reset_workshop_is_also_wiped_when_ended_early(world: World) -> None:
+def test_a_reset_workshop_is_reset_when_ended_early(world: World) -> None:
+    """What a session leaves outside the home is undone for the next holder of the seat."""
     registration = world.register(workshop_id="reset-101").registration
     rid = registration.registration_id
     world.services.participants.end_early(rid, status_token(rid))
-    assert world.order(rid).verb is OrderVerb.CLEANUP
+    assert world.order(rid).verb is OrderVerb.RESET
 
 
 def test_an_ended_session_cannot_be_ended_again(world: World) -> None:
