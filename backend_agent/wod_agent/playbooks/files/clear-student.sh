@@ -41,15 +41,23 @@ if command -v atq >/dev/null; then
     fi
 fi
 
+# The student's top-most entries under $1, given to find's action ("$@"). A student can only
+# create entries in directories anyone may write to, or in their own (taken whole), so the walk
+# enters world-writable directories only: quick even on a busy /tmp. -xdev: never into another
+# filesystem. Other users' files come and go meanwhile: find's complaints about those are
+# noise, so what counts is the outcome, checked by a second walk.
+mine() {
+    local dir=$1
+    shift
+    find "$dir" -xdev -ignore_readdir_race -mindepth 1 \
+        \( -type d ! -user "$uid" ! -perm -0002 -prune \) -o \( -user "$uid" -prune "$@" \) \
+        2>/dev/null
+}
 for dir in /tmp /var/tmp /dev/shm /dev/mqueue; do
     [ -d "$dir" ] || continue
-    # The student's top-most entries, deleted whole; -xdev: never into another filesystem.
-    # Other users' temporary files come and go while find walks: its complaints about those
-    # are noise, so what counts is the outcome, checked by a second walk.
-    mine=(find "$dir" -xdev -ignore_readdir_race -mindepth 1 -user "$uid" -prune)
-    if [ -n "$("${mine[@]}" -print -quit 2>/dev/null)" ]; then
-        "${mine[@]}" -exec rm -rf -- {} + 2>/dev/null || true
-        if [ -n "$("${mine[@]}" -print -quit 2>/dev/null)" ]; then
+    if [ -n "$(mine "$dir" -print -quit)" ]; then
+        mine "$dir" -exec rm -rf -- {} + || true
+        if [ -n "$(mine "$dir" -print -quit)" ]; then
             echo "files of $user in $dir cannot be removed" >&2
             exit 1
         fi
