@@ -134,7 +134,7 @@ def test_the_next_participant_finds_nothing_of_the_previous_one(
 
     # When the session ends, and participant 2 gets the same seat
     deploy(agent, OrderVerb.CLEANUP, 9011, "WOD-ISO")
-    second = deploy(agent, OrderVerb.CREATE, 9011, "WOD-ISO")
+    deploy(agent, OrderVerb.CREATE, 9011, "WOD-ISO")
 
     # Then nothing of participant 1 is left: no crontab, no at job, no files, no IPC object,
     # no process but participant 2's own server
@@ -155,8 +155,6 @@ def test_the_next_participant_finds_nothing_of_the_previous_one(
     assert ".ansible" not in names
     assert (home / ".setup-user").read_text() == f"{username}\n"
     assert (home / ".setup-user").stat().st_uid == uid
-    _, landing = hub_login(system_hub.url, username, second["password"])
-    assert landing.status_code == 200
 
 
 # --- limits --------------------------------------------------------------------------------
