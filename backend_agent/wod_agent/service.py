@@ -167,6 +167,11 @@ class OrderService:
             self._hub.retire_user(order.username)
             hub_seconds = time.monotonic() - hub_started
             self._deployer.deploy(order, password)
+            # A login with the old password between the retire above and the playbook's lock
+            # would have made a new hub user (and cookie): forget it, now that none can come.
+            hub_started = time.monotonic()
+            self._hub.retire_user(order.username)
+            hub_seconds += time.monotonic() - hub_started
             if order.verb is OrderVerb.CREATE:
                 # A warm server: the mailed Start link lands straight in JupyterLab.
                 hub_started = time.monotonic()

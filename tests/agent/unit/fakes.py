@@ -18,9 +18,11 @@ class FakeDeployer:
     failures: list[Exception] = field(default_factory=list)  # raised by the next calls, in order
     seconds: float = 0.0
     calls: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
+    steps: list[str] = field(default_factory=list)  # shared with a FakeHub: the order of calls
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         self.calls.append((order.order_id, password.get_secret_value()))
+        self.steps.append(f"deploy {order.username}")
         time.sleep(self.seconds)
         if self.failures:
             raise self.failures.pop(0)
@@ -30,12 +32,15 @@ class FakeDeployer:
 class FakeHub:
     retired: list[str] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
 
     def retire_user(self, username: str) -> None:
         self.retired.append(username)
+        self.steps.append(f"retire {username}")
 
     def open_user(self, username: str) -> None:
         self.opened.append(username)
+        self.steps.append(f"open {username}")
 
 
 @dataclass

@@ -24,8 +24,9 @@ SECRET = b"a-callback-secret-for-unit-tests"
 class Rig:
     def __init__(self, tmp_path: Path, max_receives: int = 3) -> None:
         self.journal = Journal(tmp_path / "journal.sqlite")
-        self.deployer = FakeDeployer()
-        self.hub = FakeHub()
+        self.steps: list[str] = []
+        self.deployer = FakeDeployer(steps=self.steps)
+        self.hub = FakeHub(steps=self.steps)
         self.callbacks = FakeCallbacks()
         self.service = OrderService(
             self.journal, SecretBox(SECRET), self.hub, self.deployer, self.callbacks, max_receives
@@ -43,7 +44,9 @@ def test_create_deploys_opens_the_hub_user_and_reports_the_password(rig: Rig) ->
     [callback] = rig.callbacks.sent
     assert callback.password is not None
     assert callback.password.get_secret_value() == rig.deployer.calls[0][1]
-    assert rig.hub.retired == ["student7"] and rig.hub.opened == ["student7"]
+    # The hub user is forgotten again once the seat is locked: a login with the old password
+    # between the first retire and the lock must not leave a session in the new seat.
+    assert rig.steps == ["retire student7", "deploy student7", "retire student7", "open student7"]
     entry = rig.journal.get(order.order_id)
     assert entry is not None and entry.state is JournalState.REPORTED
     assert entry.sealed_password is None
@@ -132,3 +135,9 @@ def test_unreadable_message_goes_to_the_dlq_on_its_last_receive(rig: Rig) -> Non
     broken = type(message)(message.message_id, message.receipt_handle, "{}", 3, message.sent_at)
     assert rig.service.handle(broken) is Disposition.TO_DLQ
     assert rig.callbacks.sent == []
+
+
+@pytest.mark.parametrize("verb", [OrderVerb.CLEANUP, OrderVerb.RESET])
+def test_an_ending_seat_has_no_hub_user_left_after_its_lock(rig: Rig, verb: OrderVerb) -> None:
+    rig.service.handle(delivery(make_order(verb, 7, "WOD-U")))
+    assert rig.steps == ["retire student7", "deploy student7", "retire student7"]

@@ -1,13 +1,31 @@
 #!/bin/bash
 # Ends everything a student account left running or scheduled outside its home, so the next
-# holder of the same UID finds nothing: processes, crontab, `at` jobs, files in the shared
-# temporary directories, System V IPC objects. Run as root by tasks/clear_seat.yml (system
+# holder of the same UID finds nothing: logins, crontab, `at` jobs, processes, files in the
+# shared temporary directories, System V IPC objects. Run as root by tasks/clear_seat.yml (system
 # mode); prints one line per kind of thing it removed (the task is "changed" when it printed).
 set -euo pipefail
 
 user=$1
 uid=$(id -u -- "$user" 2>/dev/null) || exit 0 # no account yet: nothing to clear
 gid=$(id -g -- "$user")
+
+# In this order: nobody can log in any more, nothing scheduled can start a new process, then
+# every process ends. (The password is replaced later by the playbook.)
+usermod --lock "$user"
+
+if command -v crontab >/dev/null && crontab -l -u "$user" >/dev/null 2>&1; then
+    crontab -r -u "$user"
+    echo "crontab removed"
+fi
+if command -v atq >/dev/null; then
+    # A job already running (queue "=") is one of the processes ended below.
+    jobs=$(atq | awk -v user="$user" '$NF == user && $(NF - 1) != "=" { print $1 }')
+    if [ -n "$jobs" ]; then
+        # shellcheck disable=SC2086 # one argument per job id
+        atrm $jobs
+        echo "at jobs removed"
+    fi
+fi
 
 # Zombies are already dead (their parent has yet to reap them): they hold nothing. awk reads
 # all of ps's output (an early exit would fail the pipeline with SIGPIPE under pipefail).
@@ -26,19 +44,6 @@ if alive; then
         exit 1
     fi
     echo "processes killed"
-fi
-
-if command -v crontab >/dev/null && crontab -l -u "$user" >/dev/null 2>&1; then
-    crontab -r -u "$user"
-    echo "crontab removed"
-fi
-if command -v atq >/dev/null; then
-    jobs=$(atq | awk -v user="$user" '$NF == user { print $1 }')
-    if [ -n "$jobs" ]; then
-        # shellcheck disable=SC2086 # one argument per job id
-        atrm $jobs
-        echo "at jobs removed"
-    fi
 fi
 
 # The student's top-most entries under $1, given to find's action ("$@"). A student can only
