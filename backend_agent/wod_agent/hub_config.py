@@ -25,6 +25,7 @@ STUDENTS_GROUP = "wodstudents"
 # Per seat, system mode: a JupyterLab server with a kernel or two fits well within these.
 DEFAULT_LIMITS = {"mem_limit": "1G", "cpu_limit": "1", "tasks_limit": "512"}
 NO_LIMIT = "none"
+MIN_CPUS = 0.01
 T = TypeVar("T")
 N = TypeVar("N", int, float)
 
@@ -70,7 +71,7 @@ class HubSettings:
             homes_dir=Path(env.get("WOD_AGENT_HOMES_DIR", "/home")),
             passwords_dir=Path(env.get("WOD_HUB_PASSWORDS_DIR", str(state_dir / "hub-passwords"))),
             mem_limit=_limit(env, "mem_limit", _byte_size),
-            cpu_limit=_limit(env, "cpu_limit", _positive(float)),
+            cpu_limit=_limit(env, "cpu_limit", _cpus),
             tasks_limit=_limit(env, "tasks_limit", _positive(int)),
         )
 
@@ -93,6 +94,14 @@ def _byte_size(raw: str) -> int:
     if not match or float(match[1]) <= 0:
         raise ValueError(raw)
     return int(float(match[1]) * 1024 ** " KMGT".index(match[2] or " "))
+
+
+def _cpus(raw: str) -> float:
+    """Cores; the kernel's smallest CPU quota is 1 ms per 100 ms period."""
+    value = float(raw)
+    if not value >= MIN_CPUS:
+        raise ValueError(raw)
+    return value
 
 
 def _positive(kind: Callable[[str], N]) -> Callable[[str], N]:

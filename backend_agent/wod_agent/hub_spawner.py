@@ -21,8 +21,11 @@ from .cgroups import CgroupError, LegacyTree, SeatCgroup, SeatLimits, UnifiedTre
 @functools.cache
 def seat_cgroups() -> UnifiedTree | LegacyTree:
     """This host's control groups, found and made ready once per hub process."""
-    tree = detect()
-    tree.setup()
+    try:
+        tree = detect()
+        tree.setup()
+    except OSError as exc:  # an unreadable /proc or cgroup file
+        raise CgroupError(str(exc)) from exc
     return tree
 
 

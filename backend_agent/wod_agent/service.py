@@ -235,6 +235,7 @@ class OrderService:
         hub_seconds += time.monotonic() - started
         if order.verb is OrderVerb.PREPARE:
             prepared = self._deployer.prepare(order)
+            hub_seconds += self._retire_again(order)
             if prepared.server:
                 started = time.monotonic()
                 self._hub.open_user(order.username)
@@ -242,12 +243,20 @@ class OrderService:
             self._journal.warm_prepared(order.seat, prepared)
             return hub_seconds, False
         self._deployer.deploy(order, password)
+        hub_seconds += self._retire_again(order)
         if order.verb is OrderVerb.CREATE:
             # A warm server: the mailed Start link lands straight in JupyterLab.
             started = time.monotonic()
             self._hub.open_user(order.username)
             hub_seconds += time.monotonic() - started
         return hub_seconds, False
+
+    def _retire_again(self, order: Order) -> float:
+        """A login with the old password between the first retire and the playbook's lock would
+        have made a new hub user (and cookie): forget it, now that none can come."""
+        started = time.monotonic()
+        self._hub.retire_user(order.username)
+        return time.monotonic() - started
 
     def _report_progress(self, order: Order) -> None:
         """Tell the API the order is taken (its stuck clock starts); best effort."""

@@ -267,6 +267,10 @@ def require_system(*tools: str) -> None:
         pytest.skip(missing)
 
 
+# System-mode seats of this test session: real accounts, so a random block of numbers keeps two
+# sessions on one machine (developers sharing it) off each other's accounts.
+SYSTEM_SEATS = 10_000 + 100 * secrets.randbelow(800)
+
 # The system hub's per-seat limits: small, so that the tests can reach them quickly.
 SEAT_MEMORY = 512 * 1024**2
 SEAT_CPUS = 0.5
@@ -298,7 +302,9 @@ def system_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         subprocess.run(["bash", str(CLEAR_STUDENT), user], capture_output=True, check=False)
         subprocess.run(["userdel", "--force", "--remove", user], capture_output=True, check=False)
         detect().remove(user)
-    subprocess.run(["groupdel", "wodstudents"], capture_output=True, check=False)
+    members = subprocess.run(["getent", "group", "wodstudents"], capture_output=True, text=True)
+    if not members.stdout.strip().split(":")[-1]:  # another session's students may still need it
+        subprocess.run(["groupdel", "wodstudents"], capture_output=True, check=False)
     shutil.rmtree(homes, ignore_errors=True)
 
 

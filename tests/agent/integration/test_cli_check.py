@@ -77,24 +77,27 @@ def config_for(api_url: str) -> AgentConfig:
 
 
 @pytest.mark.parametrize(
-    ("local_offset", "status", "expected"),
+    ("local_offset", "status", "words"),
     [
-        # The Date header counts whole seconds and the request takes time on a loaded
-        # machine: the figure may be off by a second or two.
-        (0, True, r"clock within [0-2]s of the API's"),
-        (-90, Status.WARN, r"this host is (8[89]|9[012])s behind the API \(callbacks are refused"),
-        (150, Status.WARN, r"this host is (14[89]|15[012])s ahead of the API"),
-        (-400, False, r"(39[89]|40[012])s behind the API, beyond the 300s the API tolerates: "),
-        (3600, False, r"(359[89]|360[012])s ahead of the API, beyond the 300s"),
+        (0, True, "clock within {n}s of the API's"),
+        (-90, Status.WARN, "this host is {n}s behind the API (callbacks are refused beyond 300s)"),
+        (150, Status.WARN, "this host is {n}s ahead of the API (callbacks are refused beyond"),
+        (-400, False, "{n}s behind the API, beyond the 300s the API tolerates: every callback"),
+        (3600, False, "{n}s ahead of the API, beyond the 300s the API tolerates"),
     ],
 )
 def test_check_reports_clock_skew_against_the_api_date(
-    receiver: CallbackReceiver, local_offset: int, status: bool | Status, expected: str
+    receiver: CallbackReceiver, local_offset: int, status: bool | Status, words: str
 ) -> None:
     # Given the API's real Date header and this host's clock off by `local_offset` seconds
     ok, message = check_clock(config_for(receiver.url), clock=lambda: time.time() + local_offset)
-    assert ok == status
-    assert re.search(expected, message), message
+    assert ok == status, message
+    # The figure is the offset to within the Date header's one-second resolution (and the
+    # request's own time, on a loaded machine)
+    pattern = re.escape(words).replace(re.escape("{n}"), r"(\d+)")
+    found = re.search(pattern, message)
+    assert found, message
+    assert abs(int(found[1]) - abs(local_offset)) <= 3, message
 
 
 def test_check_clock_names_an_api_that_does_not_answer() -> None:

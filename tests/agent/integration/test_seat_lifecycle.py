@@ -16,7 +16,7 @@ import yaml
 from wod_contracts.orders import OrderVerb
 
 # Relative imports: tests/ is not a package, so `tests.agent` has no importable name.
-from ..conftest import AgentSetup, Hub, SqsTestQueue
+from ..conftest import SYSTEM_SEATS, AgentSetup, Hub, SqsTestQueue
 from ..peers import home_listing, hub_login, make_order, run_agent_once, write_workshop
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def test_create_then_cleanup(
     make_agent: Callable[..., AgentSetup],
 ) -> None:
     # Given a workshop and a CREATE order for a seat
-    student = 9001 if hub.mode == "system" else 101
+    student = SYSTEM_SEATS + 1 if hub.mode == "system" else 101
     username = f"student{student}"
     hub.users.append(username)
     agent = make_agent(hub, make_queue())

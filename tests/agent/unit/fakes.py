@@ -22,9 +22,11 @@ class FakeDeployer:
     activated: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
     intact: bool = True  # what activate finds: the seat still as prepared
     server: bool = False  # the workshop's warm_server
+    steps: list[str] = field(default_factory=list)  # shared with a FakeHub: the order of calls
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         self.calls.append((order.order_id, password.get_secret_value()))
+        self.steps.append(f"deploy {order.username}")
         time.sleep(self.seconds)
         if self.failures:
             raise self.failures.pop(0)
@@ -46,15 +48,18 @@ class FakeDeployer:
 class FakeHub:
     retired: list[str] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
 
     def retire_user(self, username: str) -> None:
         self.retired.append(username)
+        self.steps.append(f"retire {username}")
 
     waited: list[bool] = field(default_factory=list)
 
     def open_user(self, username: str, *, wait: bool = True) -> None:
         self.opened.append(username)
         self.waited.append(wait)
+        self.steps.append(f"open {username}")
 
 
 @dataclass

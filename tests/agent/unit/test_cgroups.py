@@ -169,7 +169,13 @@ def test_the_hub_limits_each_seat_by_default_and_each_limit_can_be_lifted() -> N
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("MEM_LIMIT", "lots"), ("MEM_LIMIT", "0"), ("CPU_LIMIT", "-1"), ("TASKS_LIMIT", "1.5")],
+    [
+        ("MEM_LIMIT", "lots"),
+        ("MEM_LIMIT", "0"),
+        ("CPU_LIMIT", "-1"),
+        ("CPU_LIMIT", "0.001"),
+        ("TASKS_LIMIT", "1.5"),
+    ],
 )
 def test_a_bad_limit_names_its_variable(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"WOD_HUB_{name}: '{value}' is not a valid limit"):

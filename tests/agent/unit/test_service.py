@@ -24,8 +24,9 @@ SECRET = b"a-callback-secret-for-unit-tests"
 class Rig:
     def __init__(self, tmp_path: Path, max_receives: int = 3) -> None:
         self.journal = Journal(tmp_path / "journal.sqlite")
-        self.deployer = FakeDeployer()
-        self.hub = FakeHub()
+        self.steps: list[str] = []
+        self.deployer = FakeDeployer(steps=self.steps)
+        self.hub = FakeHub(steps=self.steps)
         self.callbacks = FakeCallbacks()
         self.service = OrderService(
             self.journal, SecretBox(SECRET), self.hub, self.deployer, self.callbacks, max_receives
@@ -43,7 +44,9 @@ def test_create_deploys_opens_the_hub_user_and_reports_the_password(rig: Rig) ->
     [callback] = rig.callbacks.sent
     assert callback.password is not None
     assert callback.password.get_secret_value() == rig.deployer.calls[0][1]
-    assert rig.hub.retired == ["student7"] and rig.hub.opened == ["student7"]
+    # The hub user is forgotten again once the seat is locked: a login with the old password
+    # between the first retire and the lock must not leave a session in the new seat.
+    assert rig.steps == ["retire student7", "deploy student7", "retire student7", "open student7"]
     entry = rig.journal.get(order.order_id)
     assert entry is not None and entry.state is JournalState.REPORTED
     assert entry.sealed_password is None
@@ -144,7 +147,7 @@ def test_a_prepare_deploys_the_seat_locked_and_reports_it_without_a_password(rig
     assert callback.password is None and callback.registration_id is None
     assert (callback.workshop_id, callback.student) == ("WOD-U", 7)
     assert rig.deployer.prepared == [order.order_id] and rig.deployer.calls == []
-    assert rig.hub.retired == ["student7"] and rig.hub.opened == []  # no warm_server
+    assert rig.hub.retired == ["student7"] * 2 and rig.hub.opened == []  # no warm_server
     assert rig.journal.warm_seat(order.seat) is not None
     assert [p.order_id for p in rig.callbacks.progress] == [order.order_id]
 
@@ -163,7 +166,7 @@ def test_a_create_on_a_warm_seat_only_sets_the_password(rig: Rig) -> None:
     assert order_id == create.order_id and rig.deployer.calls == []  # no full deployment
     assert rig.callbacks.sent[-1].password is not None
     assert rig.callbacks.sent[-1].password.get_secret_value() == password
-    assert rig.hub.retired == ["student7"]  # by the PREPARE only
+    assert rig.hub.retired == ["student7"] * 2  # by the PREPARE only
     assert rig.hub.opened == ["student7"] and rig.hub.waited == [False]
     assert rig.journal.warm_seat(create.seat) is None  # handed out: warm no more
     assert [p.verb for p in rig.callbacks.progress] == [OrderVerb.PREPARE]  # none for a warm one
@@ -175,7 +178,7 @@ def test_a_warm_seat_no_longer_as_prepared_is_deployed_in_full(rig: Rig) -> None
     create = make_order(OrderVerb.CREATE, 7, "WOD-U")
     rig.service.handle(delivery(create))
     assert rig.deployer.activated == [] and [c[0] for c in rig.deployer.calls] == [create.order_id]
-    assert rig.hub.retired == ["student7", "student7"]
+    assert rig.hub.retired == ["student7"] * 4  # the PREPARE's two, the full CREATE's two
 
 
 def test_a_warm_seat_of_another_workshop_is_not_handed_out(rig: Rig) -> None:
@@ -209,3 +212,9 @@ def test_a_prepare_interrupted_before_it_finished_is_redone_not_trusted(rig: Rig
     rig.service.handle(delivery(prepare, receive_count=2))
     assert rig.deployer.prepared == [prepare.order_id]
     assert rig.journal.warm_seat(prepare.seat) is not None
+
+
+@pytest.mark.parametrize("verb", [OrderVerb.CLEANUP, OrderVerb.RESET])
+def test_an_ending_seat_has_no_hub_user_left_after_its_lock(rig: Rig, verb: OrderVerb) -> None:
+    rig.service.handle(delivery(make_order(verb, 7, "WOD-U")))
+    assert rig.steps == ["retire student7", "deploy student7", "retire student7"]
