@@ -10,6 +10,8 @@ of the whole process, and whether the X-Ray SDK got loaded.
    interpreter: an x86_64 twin of the arm64 artifact (same recipe, functions/Makefile), on
    `sys.path` alone, nothing written (/var/task is read-only): with the bytecode the artifact
    ships, and without it (how artifacts were built before they shipped bytecode).
+   With `--instructions`, also the instructions each import executes (valgrind's callgrind, one
+   run each, PYTHONHASHSEED=0): slow (~30 s a run) but independent of what else the machine does.
 3. Sizes: `.aws-sam/build/<Function>` after `make template-check`, else the artifact that
    functions/Makefile builds (Lambda wheels of functions/requirements.txt plus the packages).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -108,6 +111,27 @@ def import_figures(
     )
 
 
+def instructions(
+    module: str, env: Mapping[str, str], python: Path | None = None, path: Path | None = None
+) -> int:
+    """Instructions executed by a fresh interpreter importing `module` (callgrind's `Ir`)."""
+    callgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    code = f"import {module}"
+    if path is not None:
+        code = f"import sys; sys.path.insert(0, {str(path)!r}); {code}"
+    result = subprocess.run(
+        [*callgrind, str(python or sys.executable), *(["-S"] if path else []), "-c", code],
+        env={**env, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    collected = re.search(r"Collected : (\d+)", result.stderr)
+    if collected is None:
+        raise SystemExit(f"callgrind printed no count:\n{result.stderr[-2000:]}")
+    return int(collected.group(1))
+
+
 def tree_size(root: Path) -> tuple[int, int]:
     """(bytes on disk of the files, bytes of a deflate zip of them) under `root`."""
     files = [p for p in sorted(root.rglob("*")) if p.is_file()]
@@ -131,7 +155,7 @@ def build_artifact(target: Path, platform: str | None = None) -> Path:
     return target
 
 
-def print_artifact_imports(env: Mapping[str, str], runs: int) -> None:
+def print_artifact_imports(env: Mapping[str, str], runs: int, count: bool) -> None:
     pythons = sorted(LAMBDA_PYTHON_DIR.glob("python3.*"))
     if not pythons:
         print("artifact: no runtime interpreter; run `make lambda-python` first")
@@ -147,7 +171,11 @@ def print_artifact_imports(env: Mapping[str, str], runs: int) -> None:
         ]
         for label, mode_env in modes:
             figures = import_figures("wod.handlers.api", mode_env, runs, python, twin)
-            print(f"  {label:<34} {cells(figures)}")
+            executed = ""
+            if count:
+                executed_g = instructions("wod.handlers.api", mode_env, python, twin) / 1e9
+                executed = f"   {executed_g:.2f} G instructions"
+            print(f"  {label:<34} {cells(figures)}{executed}")
 
 
 def artifact_sizes() -> list[tuple[str, int, int]]:
@@ -173,6 +201,9 @@ def main() -> int:
         help="the tree holding wod/ and wod_contracts/ (e.g. another checkout, to compare)",
     )
     parser.add_argument("--no-artifacts", action="store_true", help="this virtualenv only")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (valgrind)"
+    )
     args = parser.parse_args()
 
     base = {
@@ -198,8 +229,14 @@ def main() -> int:
         label = module + (" (tracing on)" if module_env is traced else "")
         xray = "loaded" if figures.xray else "not loaded"
         print(f"  {label:<34} {cells(figures)}   X-Ray SDK {xray}")
+    if args.instructions:
+        print("instructions executed (callgrind, one run each):")
+        for module, module_env in [("json", env), *rows]:
+            label = module + (" (tracing on)" if module_env is traced else "")
+            count = instructions(module, module_env)
+            print(f"  {label:<34} {count / 1e9:6.2f} G")
     if not args.no_artifacts:
-        print_artifact_imports(lambda_env, args.runs)
+        print_artifact_imports(lambda_env, args.runs, args.instructions)
         print("artifacts (unzipped / zipped):")
         for label, raw, zipped in artifact_sizes():
             print(f"  {label:<46} {raw / 1e6:6.1f} MB / {zipped / 1e6:5.1f} MB")

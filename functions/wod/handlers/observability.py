@@ -1,7 +1,8 @@
 """The logger, metrics and tracer of each Lambda function (Powertools), built by its handler module.
 
-Building a Powertools `Tracer` imports the X-Ray SDK (~115 ms of every cold start) even when
-tracing is disabled, so a function gets one only when tracing is on; otherwise `Untraced`.
+Building a Powertools `Tracer` imports the X-Ray SDK even when tracing is disabled (a cost of
+every cold start, bench/imports.py), so a function gets one only when tracing is on; otherwise
+`Untraced`.
 """
 
 from __future__ import annotations
