@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -173,3 +174,37 @@ def test_health_says_why_when_the_queue_cannot_be_polled(
     )
     assert once.returncode == 1, once.stderr
     assert "cannot poll the order queue" in once.stderr
+
+
+def test_a_taken_metrics_port_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wod_agent.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "config.yml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "queue_url": "https://sqs.eu-west-1.amazonaws.com/1/orders.fifo",
+                    "aws_region": "eu-west-1",
+                    "api_url": "https://api.example.org/api",
+                    "callback_secret": "a-callback-secret",
+                    "hub_url": "https://hub.example.org",
+                    "hub_api_url": "http://127.0.0.1:9/hub/api",
+                    "hub_token": "a-token",
+                    "account_mode": "local",
+                    "workshops_dirs": [str(tmp_path)],
+                    "state_dir": str(tmp_path / "state"),
+                    "metrics_port": port,
+                }
+            )
+        )
+        code = main(["--config", str(config), "run"])
+    assert code == 2
+    assert f"metrics_port: cannot listen on 127.0.0.1:{port}: Address already in use" in (
+        capsys.readouterr().err
+    )
