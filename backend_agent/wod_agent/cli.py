@@ -157,11 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     server: StatusServer | None = None
     try:
         loop, journal = build_loop(config, metrics=metrics)
-        if args.command == "run" and config.metrics_port:
-            server = _status_server(config, loop, metrics)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.command == "run" and config.metrics_port:
+        try:
+            server = _status_server(config, loop, metrics)
+        except ConfigError as exc:
+            journal.close()
+            print(exc, file=sys.stderr)
+            return 2
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: finishing the current orders, then exiting", signum)

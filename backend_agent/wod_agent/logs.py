@@ -19,6 +19,7 @@ from pythonjsonlogger.json import JsonFormatter
 from .config import LogFormat
 
 ORDER_FIELDS = ("order_id", "registration_id", "seat", "verb", "message_id")
+HANDLER_NAME = "wod-agent"
 _current: ContextVar[Mapping[str, str] | None] = ContextVar("wod_agent_order", default=None)
 
 
@@ -73,6 +74,7 @@ def make_handler(log_format: LogFormat, stream: TextIO | None = None) -> logging
 def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
     """Replace the root logger's handlers with `make_handler(log_format)`."""
     handler = make_handler(log_format)
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -57,7 +57,7 @@ class AgentMetrics:
         )
         self._duration = Histogram(
             "wod_agent_order_duration_seconds",
-            "One delivery of an order, from taking it to settling it.",
+            "One delivery of an order, from taking it to its callback (or its retry).",
             ["verb"],
             buckets=DURATION_BUCKETS,
             registry=r,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -25,6 +26,7 @@ import pytest
 import requests
 import yaml
 
+from wod_agent.logs import HANDLER_NAME
 from wod_contracts.orders import Order
 
 from .peers import CallbackReceiver, serve_receiver, write_branding
@@ -37,6 +39,17 @@ SINGLEUSER_VENV = Path(
     os.environ.get("WOD_TEST_SINGLEUSER_VENV", "/var/cache/wod-agent-tests/singleuser-venv")
 )
 REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True)
+def _agent_logging_undone() -> Iterator[None]:
+    """`wod_agent.cli.main`, run in-process by some tests, installs its own root log handler."""
+    level = logging.getLogger().level
+    yield
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -92,7 +93,7 @@ def test_metrics_health_and_logs_of_a_running_agent(
     write_workshop(agent.workshops_dir, "WOD-OPS", 801, 810)
     process, log = run_agent(agent)
     base = status_base(agent)
-    wait_until(lambda: healthz(base)[0] == 200, 60, "/healthz to answer 200")
+    wait_until(lambda: healthz(base)[0] == 200, 120, "/healthz to answer 200")
     status, body = healthz(base)
     assert status == 200 and body["status"] == "ok" and body["version"]
     before = samples(base)
@@ -101,7 +102,8 @@ def test_metrics_health_and_logs_of_a_running_agent(
     # When an order comes
     order = make_order(OrderVerb.CREATE, 801, "WOD-OPS")
     agent.queue.send(order)
-    wait_until(lambda: agent.receiver.accepted(order.order_id), 120, "the order's callback")
+    # (deadlines are generous for a loaded machine; on a quiet one this takes ~20 s)
+    wait_until(lambda: agent.receiver.accepted(order.order_id), 300, "the order's callback")
 
     # Then the counters moved
     def settled() -> bool:
@@ -152,7 +154,7 @@ def test_health_says_why_when_the_queue_cannot_be_polled(
     agent = make_agent(local_hub, queue, account_mode="local", queue_url=queue.url + "-gone")
     process, log = run_agent(agent)
     base = status_base(agent)
-    wait_until(lambda: "last_error" in healthz(base)[1], 60, "/healthz to report the error")
+    wait_until(lambda: "last_error" in healthz(base)[1], 120, "/healthz to report the error")
     status, body = healthz(base)
     assert status == 503
     assert body["status"] == "unhealthy"
@@ -173,3 +175,37 @@ def test_health_says_why_when_the_queue_cannot_be_polled(
     )
     assert once.returncode == 1, once.stderr
     assert "cannot poll the order queue" in once.stderr
+
+
+def test_a_taken_metrics_port_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wod_agent.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "config.yml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "queue_url": "https://sqs.eu-west-1.amazonaws.com/1/orders.fifo",
+                    "aws_region": "eu-west-1",
+                    "api_url": "https://api.example.org/api",
+                    "callback_secret": "a-callback-secret",
+                    "hub_url": "https://hub.example.org",
+                    "hub_api_url": "http://127.0.0.1:9/hub/api",
+                    "hub_token": "a-token",
+                    "account_mode": "local",
+                    "workshops_dirs": [str(tmp_path)],
+                    "state_dir": str(tmp_path / "state"),
+                    "metrics_port": port,
+                }
+            )
+        )
+        code = main(["--config", str(config), "run"])
+    assert code == 2
+    assert f"metrics_port: cannot listen on 127.0.0.1:{port}: Address already in use" in (
+        capsys.readouterr().err
+    )
