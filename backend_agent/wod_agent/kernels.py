@@ -1,9 +1,9 @@
 """Per-workshop Python kernels: one virtualenv per workshop and requirements, shared by its seats.
 
 Called by `ansible_deployer` before the CREATE playbook (and by `wod-workshop validate`). The
-environment is built once under a file lock, on top of the agent's own environment (a `.pth` file
-makes its packages, ipykernel included, visible), so only the workshop's extra packages are
-installed. Each seat's home gets a `python3` kernelspec that points at it.
+environment is built once under a file lock, on top of a base environment (a `.pth` file makes
+its packages, ipykernel included, visible), so only the workshop's extra packages are installed.
+Each seat's home gets a kernelspec `wod-<workshop>` pointing at it, and its notebooks use it.
 """
 
 from __future__ import annotations
