@@ -1,8 +1,7 @@
 """`wod-workshop new | validate | preview | schema`: the workshop author's command line.
 
-Thin on purpose: it reads the arguments, finds the known workshop directories and calls
-`scaffold`, `validate`, `preview` or the contracts' schema. Exit codes: 0 fine, 1 problems
-found, 2 wrong usage.
+Thin: reads the arguments and the known workshop directories, then calls the modules beside it.
+Exit codes: 0 fine, 1 problems found, 2 wrong usage.
 """
 
 from __future__ import annotations

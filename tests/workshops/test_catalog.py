@@ -43,7 +43,9 @@ def test_catalog_loads_with_every_sample_workshop(entries: dict[str, CatalogEntr
     assert expected <= set(entries)
 
 
-def test_catalog_mixes_end_actions_kernels_and_requirements(entries: dict[str, CatalogEntry]) -> None:
+def test_catalog_mixes_end_actions_kernels_and_requirements(
+    entries: dict[str, CatalogEntry],
+) -> None:
     workshops = [entry.workshop for entry in entries.values()]
     assert {w.on_end.value for w in workshops} == {"cleanup", "reset"}
     assert {w.kernel for w in workshops} == {"python3", "bash"}
