@@ -1,9 +1,6 @@
-"""Per-workshop Python kernels: one virtualenv per workshop and requirements, shared by its seats.
-
-Called by `ansible_deployer` before the CREATE playbook (and by `wod-workshop validate`). The
-environment is built once under a file lock, on top of the agent's own environment (a `.pth` file
-makes its packages, ipykernel included, visible), so only the workshop's extra packages are
-installed. Each seat's home gets a `python3` kernelspec that points at it.
+"""Per-workshop Python kernels: one virtualenv per workshop and requirements, built once under a
+lock on top of a base environment (ipykernel included) and shared by the workshop's seats.
+Called by `ansible_deployer` before a CREATE playbook, and by `wod-workshop validate`.
 """
 
 from __future__ import annotations

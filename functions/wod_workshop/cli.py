@@ -1,8 +1,7 @@
 """`wod-workshop new | validate | preview | schema`: the workshop author's command line.
 
-Thin on purpose: it reads the arguments, finds the known workshop directories and calls
-`scaffold`, `validate`, `preview` or the contracts' schema. Exit codes: 0 fine, 1 problems
-found, 2 wrong usage.
+Thin: reads the arguments and the known workshop directories, then calls the modules beside it.
+Exit codes: 0 fine, 1 problems found, 2 wrong usage.
 """
 
 from __future__ import annotations
@@ -34,6 +33,14 @@ def known_roots(private: Sequence[Path] | None) -> list[Path]:
     return [*catalog_roots(PUBLIC_WORKSHOPS, spec), DEMO_WORKSHOPS]
 
 
+def _missing_private(private: Sequence[Path] | None) -> bool:
+    """A --private directory that does not exist is a typo: say so instead of ignoring it."""
+    missing = [p for p in private or () if not p.is_dir()]
+    for path in missing:
+        print(f"--private {path}: no such directory", file=sys.stderr)
+    return bool(missing)
+
+
 def _title(workshop_id: str) -> str:
     return " ".join(part.capitalize() for part in workshop_id.replace("_", "-").split("-"))
 
@@ -47,6 +54,8 @@ def cmd_new(args: argparse.Namespace) -> int:
             "starting with a letter or digit",
             file=sys.stderr,
         )
+        return 2
+    if _missing_private(args.private):
         return 2
     parent: Path = args.dir
     roots = known_roots(args.private)
@@ -86,6 +95,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import default_kernels, validate
 
+    if _missing_private(args.private):
+        return 2
     report = validate(
         args.dirs,
         known_roots(args.private),
@@ -108,6 +119,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from . import preview
 
+    if _missing_private(args.private):
+        return 2
     ports = preview.Ports.from_env()
     ports = preview.Ports(
         args.port or ports.site, args.aws_port or ports.aws, args.hub_port or ports.hub

@@ -1,8 +1,6 @@
-"""Runs a workshop's notebooks as a student's seat would: templated, in the workshop's kernel.
-
-Shared by `wod-workshop validate` and the sample catalog's tests (`tests/workshops`). Kernels
-spend most of their time starting and waiting, so several notebooks run at once in one event
-loop, in a thread of its own.
+"""Runs notebooks as a student's seat would: templated, in the workshop's kernel, a few at once
+in one event loop (kernels mostly start and wait). Shared by `wod-workshop validate` and the
+sample catalog's tests (`tests/workshops`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""`wod-workshop preview ID`: the local stack with only that workshop, and a seat ready in it.
-
-Starts `python -m wod.local.demo --only ID` (site, API, inbox, hub, agent), registers through the
-API like a participant, waits for the credentials mail in the local inbox and prints the login.
-Runs until Ctrl-C (or SIGTERM), which stops everything the demo started.
+"""`wod-workshop preview ID`: runs `wod.local.demo --only ID`, registers through the API like a
+participant, waits for the credentials mail in the local inbox and prints the login. Runs until
+Ctrl-C (or SIGTERM), which stops everything the demo started.
 """
 
 from __future__ import annotations

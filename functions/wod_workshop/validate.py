@@ -1,8 +1,6 @@
-"""`wod-workshop validate`: everything that can be checked about workshops before they ship.
-
-Takes any directories (one workshop, or a root of workshops, public or private) and checks them
-against every known workshop: schema (file:line), files, requirements, student ranges, notebooks
-(format, placeholders, links) and, unless told not to, runs every notebook in its kernel.
+"""`wod-workshop validate`: schema (file:line), files, requirements, student ranges against every
+known workshop, notebooks (format, placeholders, links) and, unless told not to, runs them all.
+Takes any directories: one workshop, or a root of workshops, public or private.
 """
 
 from __future__ import annotations

@@ -43,10 +43,14 @@ def test_catalog_loads_with_every_sample_workshop(entries: dict[str, CatalogEntr
     assert expected <= set(entries)
 
 
-def test_catalog_mixes_end_actions_and_kernels(entries: dict[str, CatalogEntry]) -> None:
+def test_catalog_mixes_end_actions_kernels_and_requirements(
+    entries: dict[str, CatalogEntry],
+) -> None:
     workshops = [entry.workshop for entry in entries.values()]
     assert {w.on_end.value for w in workshops} == {"cleanup", "reset"}
     assert {w.kernel for w in workshops} == {"python3", "bash"}
+    # at least one declares requirements, so CI installs and runs them as a backend would
+    assert any(w.requirements for w in workshops)
 
 
 @pytest.mark.parametrize("workshop_id", ids())

@@ -241,6 +241,9 @@ def test_directories_without_workshops_and_usage_errors(tmp_path: Path, cache: P
     ]
     usage = run("validate", cache=cache)
     assert usage.returncode == 2 and "required: DIR" in usage.stderr
+    typo = run("validate", "--private", tmp_path / "privat", PUBLIC, cache=cache)
+    assert typo.returncode == 2
+    assert typo.stderr.strip() == f"--private {tmp_path / 'privat'}: no such directory"
 
 
 @pytest.mark.slow
