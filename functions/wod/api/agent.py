@@ -3,27 +3,47 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel
 
 from wod.services.wiring import Services
+
+from .bodies import BodyError, raw_body
+from .responses import answers
 
 router = Router()
 
 
+class CallbackAccepted(BaseModel):
+    registration_id: str
+    status: str
+
+
 @router.post(
     "/callbacks",
+    operation_id="agentCallback",
     summary="The backend agent reports an order done or failed (HMAC-signed)",
-    responses={
-        200: {"description": "Accepted"},
-        401: {"description": "Unsigned, forged, stale or replayed"},
-        403: {"description": "The order token does not open this registration"},
-        409: {"description": "The order is done or superseded: `order_not_current`"},
-        422: {"description": "Malformed body"},
-        503: {"description": "A mail could not be sent: retry with the same body"},
-    },
+    description="Signed with the shared secret: headers `X-Wod-Timestamp` (Unix seconds) and "
+    "`X-Wod-Signature` (`v1=` + hex HMAC-SHA256 of `<timestamp>.<body>`); the body is an "
+    "`AgentCallback` of `wod_contracts`. The signature is checked before the body is read.",
+    responses=answers(
+        {200: {"description": "Accepted"}},
+        {
+            401: "Unsigned, forged, stale or replayed: `unauthorized`",
+            403: "The order token does not open this registration: `forbidden`",
+            409: "The order is done or superseded: `order_not_current`",
+            422: "A signed but malformed body: `validation_error`",
+            503: "A mail could not be sent: retry with the same body: `delivery_failed`",
+        },
+    ),
 )
-def agent_callback() -> dict[str, str]:
+def agent_callback() -> CallbackAccepted:
     services: Services = router.context["services"]
     event = router.current_event
-    body = (event.decoded_body or "").encode()
+    try:
+        body = raw_body(event)
+    except BodyError:
+        body = b""  # cannot be signed: the signature check refuses it
     registration = services.callbacks.handle(event.headers, body)
-    return {"registration_id": registration.registration_id, "status": registration.state.value}
+    return CallbackAccepted(
+        registration_id=registration.registration_id, status=registration.state.value
+    )
