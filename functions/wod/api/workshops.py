@@ -38,7 +38,12 @@ def _services() -> Services:
                     "workshop": {
                         "operationId": "getWorkshop",
                         "parameters": {"workshop_id": "$response.body#/0/id"},
-                    }
+                    },
+                    "register": {
+                        "operationId": "register",
+                        "requestBody": {"workshop_id": "$response.body#/0/id"},
+                        "description": "Register for a listed workshop.",
+                    },
                 },
             }
         }

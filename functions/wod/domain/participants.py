@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from wod_contracts.workshop import WorkshopId
@@ -54,6 +55,25 @@ def _company_name(value: str) -> str:
     return _no_links(_printable(value), domains=False)
 
 
+def _ascii_address(value: str) -> str:
+    """The address as SES can send to it: it has no SMTPUTF8, so the part before the @ must be
+    ASCII and a Unicode domain goes as Punycode (`xn--…`)."""
+    try:
+        address = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(
+            "cannot receive our mail: the part before the @ must use plain ASCII letters"
+        ) from exc
+    if address.ascii_email is None:  # only with allow_smtputf8; kept for the type checker
+        raise ValueError("cannot receive our mail: the address needs SMTPUTF8")
+    return address.ascii_email
+
+
+def _deliverable(value: str) -> str:
+    _ascii_address(value)
+    return value
+
+
 Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_person_name)]
 Company = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_company_name)]
 
@@ -64,7 +84,7 @@ class RegistrationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     workshop_id: WorkshopId
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: Annotated[EmailStr, Field(max_length=254), AfterValidator(_deliverable)]
     first_name: Name
     last_name: Name
     company: Company
@@ -74,4 +94,4 @@ class RegistrationRequest(BaseModel):
 
     @property
     def normalized_email(self) -> str:
-        return str(self.email).lower()
+        return _ascii_address(str(self.email)).lower()

@@ -109,7 +109,7 @@ def result_to_response(result: dict[str, Any]) -> Response:
 
 def _result_to_response(result: dict[str, Any]) -> Response:
     body = result.get("body") or ""
-    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    data = base64.b64decode(body, validate=True) if result.get("isBase64Encoded") else body.encode()
     response = Response(data, status=int(result.get("statusCode", 200)))
     response.headers.clear()
     for key, value in (result.get("headers") or {}).items():
