@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 
@@ -24,9 +25,10 @@ class ReceivedOrder:
 class OrderLog:
     queue_urls: dict[str, str]
     received: list[ReceivedOrder] = field(default_factory=list)
+    _sqs: Any = field(default=None, init=False, repr=False)  # made once: ~40 ms each
 
     def drain(self, backends: Iterable[str] | None = None) -> list[ReceivedOrder]:
-        sqs = boto3.client("sqs")
+        sqs = self._sqs = self._sqs or boto3.client("sqs")
         for backend in backends or self.queue_urls:
             url = self.queue_urls[backend]
             while True:

@@ -323,3 +323,26 @@ def test_the_stuck_rule_is_a_parameter_every_function_reads() -> None:
     assert parameter["Type"] == "Number" and int(parameter["Default"]) == 600
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env["WOD_STUCK_AFTER_SECONDS"] == {"Ref": "StuckAfterSeconds"}
+
+
+def test_the_agent_callback_route_has_its_own_throttle() -> None:
+    """Public traffic cannot use up the agent's callbacks: HTTP API throttles per route, and
+    the callback is a route of its own with its own limits (not the public default)."""
+    events = RESOURCES["ApiFunction"]["Properties"]["Events"]
+    routes = {
+        f"{event['Properties']['Method']} {event['Properties']['Path']}"
+        for event in events.values()
+        if event["Type"] == "HttpApi"
+    }
+    assert {"ANY /api/{proxy+}", "POST /api/agent/callbacks"} <= routes
+    api = RESOURCES["HttpApi"]["Properties"]
+    own = api["RouteSettings"]["POST /api/agent/callbacks"]
+    public = api["DefaultRouteSettings"]
+    for key in ("ThrottlingBurstLimit", "ThrottlingRateLimit"):
+        parameter = own[key]["Ref"]
+        assert parameter != public[key]["Ref"]
+        assert parameter.startswith("Callback")
+        assert int(TEMPLATE["Parameters"][parameter]["Default"]) > 0
+    rate = int(TEMPLATE["Parameters"][own["ThrottlingRateLimit"]["Ref"]]["Default"])
+    burst = int(TEMPLATE["Parameters"][own["ThrottlingBurstLimit"]["Ref"]]["Default"])
+    assert burst >= rate

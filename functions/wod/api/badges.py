@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from wod.services.wiring import Services
 
+from .responses import answers
+
 router = Router()
 
 
@@ -22,7 +24,18 @@ class Badge(BaseModel):
     image_url: str
 
 
-@router.get("/<registration_id>", summary="A finished session's badge (token from the thanks mail)")
+@router.get(
+    "/<registration_id>",
+    operation_id="getBadge",
+    summary="A finished session's badge (token from the thanks mail)",
+    responses=answers(
+        {200: {"description": "The badge"}},
+        {
+            404: "Unknown registration, a wrong token or an unfinished session: "
+            "`registration_not_found`"
+        },
+    ),
+)
 def get_badge(
     registration_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     token: Annotated[str | None, Query(max_length=64)] = None,

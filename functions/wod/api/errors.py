@@ -1,17 +1,22 @@
-"""The one place where errors become HTTP responses, each with a JSON body naming the problem
+"""The one place where errors become HTTP responses, each an `ErrorBody` naming the problem
 (and, for bad input, each field). A client's mistake is never a 5xx."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import ValidationError
 
 from wod.domain import errors
+
+from .bodies import JSON_MEDIA_TYPE
+from .schemas import ErrorBody
 
 logger = Logger(child=True)
 
@@ -41,11 +46,14 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response[str]:
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> Response[str]:
+    body = ErrorBody(error=code, message=message, fields=fields or {})
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": code, "message": message, **extra}),
+        body=body.model_dump_json(exclude_defaults=True),
     )
 
 
@@ -74,9 +82,17 @@ def install(app: APIGatewayHttpResolver) -> None:
         fields: dict[str, str] = {}
         for error in exc.errors():
             fields.setdefault(_field_of(error), _message_of(error))
-        return error_response(
-            422, "validation_error", "Some fields are missing or invalid.", fields=fields
+        message = (
+            "The body is not a JSON object."
+            if set(fields) == {"body"}
+            else "Some fields are missing or invalid."
         )
+        return error_response(422, "validation_error", message, fields)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response[str]:
+        message = f"Send the body as JSON (content-type: {JSON_MEDIA_TYPE})."
+        return error_response(415, "unsupported_media_type", message, {"content-type": message})
 
     @app.exception_handler(ValidationError)
     def _invalid_body(exc: ValidationError) -> Response[str]:
@@ -84,12 +100,12 @@ def install(app: APIGatewayHttpResolver) -> None:
         for error in exc.errors():
             loc = [str(part) for part in error.get("loc", ())] or ["body"]
             fields.setdefault(".".join(loc), _message_of(dict(error)))
-        return error_response(422, "validation_error", "The body is invalid.", fields=fields)
+        return error_response(422, "validation_error", "The body is invalid.", fields)
 
     @app.exception_handler(errors.SuppressedAddressError)
     def _suppressed(exc: errors.SuppressedAddressError) -> Response[str]:
         message = "Mail to this address bounced or was reported as spam; use another address."
-        return error_response(422, "validation_error", message, fields={"email": message})
+        return error_response(422, "validation_error", message, {"email": message})
 
     @app.exception_handler(errors.WodError)
     def _domain(exc: errors.WodError) -> Response[str]:

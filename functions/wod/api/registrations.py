@@ -13,13 +13,30 @@ from aws_lambda_powertools.metrics import MetricUnit
 from wod.domain.participants import RegistrationRequest
 from wod.services.wiring import Services
 
-from .schemas import RegistrationAccepted, RegistrationStatus
+from .responses import answers
+from .schemas import EndRequested, RegistrationAccepted, RegistrationStatus
 
 router = Router()
 metrics = Metrics()
 
 RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Token = Annotated[str | None, Query(max_length=128)]
+
+# The id of a registration leads to its status and to ending it; the token for both comes in
+# the participant's mails only, so a link can carry the id but never the token.
+REGISTRATION_LINKS = {
+    "status": {
+        "operationId": "getRegistrationStatus",
+        "parameters": {"registration_id": "$response.body#/registration_id"},
+        "description": "The status page (the `token` comes in the participant's mails).",
+    },
+    "end": {
+        "operationId": "endRegistrationEarly",
+        "parameters": {"registration_id": "$response.body#/registration_id"},
+        "description": "End the session early (the `token` comes in the participant's mails).",
+    },
+}
+TOKEN_ERRORS = {404: "Unknown registration, or a wrong token: `registration_not_found`"}
 
 
 def _services() -> Services:
@@ -29,13 +46,26 @@ def _services() -> Services:
 
 @router.post(
     "",
+    operation_id="register",
     summary="Register for a workshop: takes a seat atomically; the time starts now",
-    responses={
-        202: {"description": "Accepted (also for a participant already registered)"},
-        404: {"description": "Unknown workshop"},
-        409: {"description": "No seat is free: `workshop_full`"},
-        422: {"description": "Invalid fields, each named in `fields`"},
-    },
+    description="The body is a JSON object (content-type `application/json`) with exactly the "
+    "fields of `RegistrationRequest`. The answer is the same for someone already registered "
+    "for this workshop (with the id of their registration) as for a new participant.",
+    responses=answers(
+        {
+            202: {
+                "description": "Accepted (also, with the same id, for someone already registered)",
+                "links": REGISTRATION_LINKS,
+            }
+        },
+        {
+            404: "Unknown workshop: `workshop_not_found`",
+            409: "No seat is free: `workshop_full`",
+            415: "The body is not sent as JSON: `unsupported_media_type`",
+            422: "Invalid fields, each named in `fields` (`body` when the body is not a JSON "
+            "object): `validation_error`",
+        },
+    ),
 )
 def register(request: RegistrationRequest) -> Response[RegistrationAccepted]:
     outcome = _services().registrar.register(request)
@@ -51,16 +81,31 @@ def register(request: RegistrationRequest) -> Response[RegistrationAccepted]:
     )
 
 
-@router.get("/<registration_id>", summary="The participant's status (token from their mails)")
+@router.get(
+    "/<registration_id>",
+    operation_id="getRegistrationStatus",
+    summary="The participant's status (token from their mails)",
+    responses=answers({200: {"description": "The registration's status"}}, TOKEN_ERRORS),
+)
 def get_status(registration_id: RegistrationId, token: Token = None) -> RegistrationStatus:
     return RegistrationStatus.of(_services().participants.status(registration_id, token))
 
 
-@router.delete("/<registration_id>", summary="End the session early: the seat is wiped and freed")
-def end_early(registration_id: RegistrationId, token: Token = None) -> Response[dict[str, str]]:
+@router.delete(
+    "/<registration_id>",
+    operation_id="endRegistrationEarly",
+    summary="End the session early: the seat is wiped and freed",
+    responses=answers(
+        {202: {"description": "The seat is being wiped (`ending`)"}},
+        {**TOKEN_ERRORS, 409: "The session has already ended: `registration_ended`"},
+    ),
+)
+def end_early(registration_id: RegistrationId, token: Token = None) -> Response[EndRequested]:
     registration = _services().participants.end_early(registration_id, token)
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,
-        body={"registration_id": registration.registration_id, "status": registration.state.value},
+        body=EndRequested(
+            registration_id=registration.registration_id, status=registration.state.value
+        ),
     )

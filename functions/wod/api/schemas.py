@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from wod.domain.states import State
 from wod.domain.workshops import WorkshopSeats
 from wod.services.participants import StatusView
 from wod.services.registrations import Outcome
@@ -62,25 +64,40 @@ class WorkshopDetail(WorkshopSummary):
 
 
 class RegistrationAccepted(BaseModel):
+    """The answer to a registration. The same for someone already registered (with the id of
+    their registration) as for a new one: the mailbox learns the difference, not the caller."""
+
     registration_id: str
     workshop_id: str
-    status: str
+    status: str = Field(description="`deploying`, or `pending` while a follow-up is retried.")
     message: str
+
+    MESSAGE: ClassVar[str] = (
+        "Registered: check your inbox for our mail about this registration "
+        "(and your spam folder, if it does not arrive)."
+    )
 
     @classmethod
     def of(cls, outcome: Outcome) -> RegistrationAccepted:
         registration = outcome.registration
-        message = (
-            "You are already registered for this workshop: check your inbox."
-            if outcome.duplicate
-            else "Registered: check your inbox for the welcome mail and, soon after, your login."
-        )
+        # A new registration is pending or deploying; an existing one may be further on, and
+        # saying so would tell a stranger that this address registered before.
+        status = registration.state
+        if status is not State.PENDING:
+            status = State.DEPLOYING
         return cls(
             registration_id=registration.registration_id,
             workshop_id=registration.workshop_id,
-            status=registration.state.value,
-            message=message,
+            status=status.value,
+            message=cls.MESSAGE,
         )
+
+
+class EndRequested(BaseModel):
+    """The answer to ending a session early: the seat is being wiped (`ending`)."""
+
+    registration_id: str
+    status: str
 
 
 class RegistrationStatus(BaseModel):
@@ -116,6 +133,17 @@ class RegistrationStatus(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    error: str
-    message: str
-    fields: dict[str, str] | None = None
+    """Every error answer of the API, whatever the route and status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str = Field(
+        description="A stable code: `validation_error`, `unsupported_media_type`, "
+        "`workshop_not_found`, `workshop_full`, `registration_not_found`, `unauthorized`, ..."
+    )
+    message: str = Field(description="What went wrong, in a sentence for a person.")
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="For `validation_error` and `unsupported_media_type`: each bad field (or "
+        "`body`, or a header) and what is wrong with it.",
+    )

@@ -11,9 +11,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from wod.mail.render import render_badge
 from wod.services.wiring import Services
 
+from .responses import answers
 from .schemas import WorkshopDetail, WorkshopSummary
 
 router = Router()
+
+# A catalog id: what `wod_contracts.workshop.WorkshopId` allows, so no other shape reaches a table.
+WorkshopIdParam = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
+UNKNOWN = {404: "Unknown (or inactive) workshop: `workshop_not_found`"}
 
 
 def _services() -> Services:
@@ -21,13 +26,48 @@ def _services() -> Services:
     return services
 
 
-@router.get("", summary="The active public workshops, with live seats")
+@router.get(
+    "",
+    operation_id="listWorkshops",
+    summary="The active public workshops, with live seats",
+    responses=answers(
+        {
+            200: {
+                "description": "The catalog",
+                "links": {
+                    "workshop": {
+                        "operationId": "getWorkshop",
+                        "parameters": {"workshop_id": "$response.body#/0/id"},
+                    },
+                    "register": {
+                        "operationId": "register",
+                        "requestBody": {"workshop_id": "$response.body#/0/id"},
+                        "description": "Register for a listed workshop.",
+                    },
+                },
+            }
+        }
+    ),
+)
 def list_workshops() -> list[WorkshopSummary]:
     return [WorkshopSummary.of(seats) for seats in _services().workshops.listed()]
 
 
-@router.get("/<workshop_id>/badge.svg", summary="The workshop's badge image (SVG, branded)")
-def get_badge_image(workshop_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+@router.get(
+    "/<workshop_id>/badge.svg",
+    operation_id="getWorkshopBadgeImage",
+    summary="The workshop's badge image (SVG, branded)",
+    responses=answers(
+        {
+            200: {
+                "description": "The image",
+                "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            }
+        },
+        UNKNOWN,
+    ),
+)
+def get_badge_image(workshop_id: WorkshopIdParam) -> Response[str]:
     services = _services()
     seats = services.workshops.get(workshop_id)
     return Response(
@@ -38,6 +78,11 @@ def get_badge_image(workshop_id: Annotated[str, Path(max_length=64)]) -> Respons
     )
 
 
-@router.get("/<workshop_id>", summary="One workshop (public or private), with live seats")
-def get_workshop(workshop_id: Annotated[str, Path(max_length=64)]) -> WorkshopDetail:
+@router.get(
+    "/<workshop_id>",
+    operation_id="getWorkshop",
+    summary="One workshop (public or private), with live seats",
+    responses=answers({200: {"description": "The workshop"}}, UNKNOWN),
+)
+def get_workshop(workshop_id: WorkshopIdParam) -> WorkshopDetail:
     return WorkshopDetail.of(_services().workshops.get(workshop_id))

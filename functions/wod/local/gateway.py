@@ -27,9 +27,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from . import inbox
-from .events import LocalContext, request_to_event, result_to_response
+from .events import LocalContext, lambda_error, request_to_event, result_to_response
 
 MAX_BODY = 64 * 1024
+TOO_LARGE = {"error": "payload_too_large", "message": "The body is too large."}
+logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
@@ -71,11 +73,16 @@ class Gateway:
 
     def api(self, request: Request) -> Response:
         if (request.content_length or 0) > MAX_BODY:
-            return _json(413, {"error": "payload_too_large", "message": "The body is too large."})
-        body = request.get_data(cache=False)[: MAX_BODY + 1]
+            return _json(413, TOO_LARGE)
+        body = request.stream.read(MAX_BODY + 1)
         if len(body) > MAX_BODY:
-            return _json(413, {"error": "payload_too_large", "message": "The body is too large."})
-        result = self.handler(request_to_event(request, body), LocalContext())
+            return _json(413, TOO_LARGE)
+        try:
+            result = self.handler(request_to_event(request, body), LocalContext())
+        except Exception:
+            # What API Gateway answers when the function fails; the trace goes to our log.
+            logger.exception("the handler raised")
+            return lambda_error()
         return result_to_response(result)
 
     def static(self, path: str) -> Response:
@@ -87,10 +94,14 @@ class Gateway:
                 status=404,
                 content_type="text/html; charset=utf-8",
             )
-        target = (self.site_dir / path.lstrip("/")).resolve()
+        try:
+            target = (self.site_dir / path.lstrip("/")).resolve()
+            is_dir = target.is_dir()
+        except (ValueError, OSError):  # a NUL byte or a name too long for the file system
+            return Response("Not found", status=404)
         if not target.is_relative_to(self.site_dir):
             return Response("Not found", status=404)
-        if target.is_dir():
+        if is_dir:
             if not path.endswith("/"):
                 return Response(status=308, headers={"Location": path + "/"})
             target = target / "index.html"
