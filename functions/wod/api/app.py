@@ -33,3 +33,7 @@ def create_app(allowed_origin: str = "*") -> APIGatewayHttpResolver:
         return Response(status_code=200, content_type="application/json", body=openapi_json(app))
 
     return app
+
+
+def openapi_json(app: APIGatewayHttpResolver) -> str:
+    return app.get_openapi_json_schema(title=TITLE, version=VERSION)
