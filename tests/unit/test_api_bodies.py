@@ -29,13 +29,13 @@ class Registered(Exception):
     """Raised by the fake service: the body got through to the route."""
 
 
-class FakeRegistrations:
+class FakeRegistrar:
     def register(self, request: object) -> None:
         raise Registered(request)
 
 
 class FakeServices:
-    registrations = FakeRegistrations()
+    registrar = FakeRegistrar()
 
 
 APP = create_app()
