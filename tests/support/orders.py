@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from wod_contracts.orders import Order, parse_order
+from wod_contracts.orders import Order, OrderVerb, parse_order
 
 
 @dataclass
@@ -57,4 +57,10 @@ class OrderLog:
         return [r for r in self.drain() if r.order.registration_id == registration_id]
 
     def for_workshop(self, workshop_id: str) -> list[ReceivedOrder]:
-        return [r for r in self.drain() if r.order.workshop_id == workshop_id]
+        """The workshop's orders for registrations: PREPARE orders (warm seats topped up by the
+        cloud on its own) belong to the pool, not to anyone who registered."""
+        return [
+            r
+            for r in self.drain()
+            if r.order.workshop_id == workshop_id and r.order.verb is not OrderVerb.PREPARE
+        ]

@@ -198,6 +198,7 @@ def test_a_taken_metrics_port_is_a_configuration_error(
                     "hub_api_url": "http://127.0.0.1:9/hub/api",
                     "hub_token": "a-token",
                     "account_mode": "local",
+                    "allow_unsafe_local_mode": True,
                     "workshops_dirs": [str(tmp_path)],
                     "state_dir": str(tmp_path / "state"),
                     "metrics_port": port,
