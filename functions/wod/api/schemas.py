@@ -114,6 +114,12 @@ class RegistrationStatus(BaseModel):
         default=None,
         description="While the seat waits for the backend: how many seats are ahead of it.",
     )
+    time_zone: str = Field(
+        default="UTC", description="The IANA time zone the participant registered from."
+    )
+    language: str = Field(
+        default="en", description="The language of the participant's mails (`en`, `fr`)."
+    )
 
     @classmethod
     def of(cls, view: StatusView) -> RegistrationStatus:
@@ -129,6 +135,8 @@ class RegistrationStatus(BaseModel):
             username=r.username if view.start_url else None,
             start_url=view.start_url,
             queue_position=view.queue_position,
+            time_zone=r.time_zone,
+            language=r.language,
         )
 
 
