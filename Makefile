@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := infra/local/node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv node chromium seat-tools deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel
+.PHONY: help venv node chromium seat-tools deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel translations
 
 help:
 	@echo "make demo    run the whole system locally (API, inbox, site, hub, agent)"
@@ -18,6 +18,7 @@ help:
 	@echo "make template-check   cfn-lint, sam validate --lint, sam build (no Docker)"
 	@echo "make deploy  sam deploy (guided the first time), seed the catalog, publish the site"
 	@echo "make agent-wheel   dist/workshops_on_demand-<version>-py3-none-any.whl for backend hosts"
+	@echo "make translations  extract the participants' messages, update and compile the catalogs"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -98,6 +99,22 @@ agent-wheel: $(WHEEL_STAMP)
 	  --no-build-isolation --wheel-dir dist .
 	rm -rf build
 	@ls dist/workshops_on_demand-*.whl
+
+# The participants' languages (docs/site.md, "Languages"): the message ids of the mails
+# (functions/wod) and of the site's page scripts (site/docs/assets/js) are extracted into a
+# template (.pot), merged into each language's catalog (.po, what translators edit), and the
+# mails' catalogs compiled to the .mo files the Lambda functions load (committed; a unit test
+# fails when one is stale). The site's catalogs are read at build time (site/hooks).
+MAIL_LOCALES := functions/wod/locales
+SITE_LOCALES := site/locales
+PYBABEL := $(CURDIR)/$(BIN)/pybabel
+PO_OPTIONS := --no-wrap --ignore-obsolete
+
+translations: venv
+	cd functions && $(PYBABEL) -q extract -F wod/locales/babel.cfg -k N_ --no-wrap --sort-by-file \
+	  --project Workshops-on-Demand -o wod/locales/messages.pot .
+	$(PYBABEL) -q update -i $(MAIL_LOCALES)/messages.pot -d $(MAIL_LOCALES) -D messages $(PO_OPTIONS)
+	$(PYBABEL) compile -d $(MAIL_LOCALES) -D messages --statistics
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package version the tests passed with (pip freeze). Regenerate with `make lock`.' > constraints.txt
