@@ -115,6 +115,9 @@ translations: venv
 	  --project Workshops-on-Demand -o wod/locales/messages.pot .
 	$(PYBABEL) -q update -i $(MAIL_LOCALES)/messages.pot -d $(MAIL_LOCALES) -D messages $(PO_OPTIONS)
 	$(PYBABEL) compile -d $(MAIL_LOCALES) -D messages --statistics
+	cd site && $(PYBABEL) -q extract -F locales/babel.cfg -k t -k nt:1,2 --no-default-keywords \
+	  --no-wrap --sort-by-file --project Workshops-on-Demand -o locales/site.pot .
+	$(PYBABEL) -q update -i $(SITE_LOCALES)/site.pot -d $(SITE_LOCALES) -D site $(PO_OPTIONS)
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package version the tests passed with (pip freeze). Regenerate with `make lock`.' > constraints.txt

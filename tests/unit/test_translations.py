@@ -71,6 +71,14 @@ CATALOGS = [
         GETTEXT_KEYWORDS,
         compiled=True,
     ),
+    Catalogs(
+        "site",
+        REPO_ROOT / "site",
+        REPO_ROOT / "site" / "locales",
+        "site",
+        {"t": None, "nt": (1, 2)},  # assets/js/i18n.js
+        compiled=False,  # read from the .po at build time (site/hooks/wod_site_i18n.py)
+    ),
 ]
 
 
