@@ -189,6 +189,7 @@ def test_the_time_zone_and_language_travel_to_the_mails_and_the_status(
         timeout=30,
     )
     assert response.status_code == 202, response.text
+    assert response.json()["message"].startswith("Inscription enregistrée")
     (welcome,) = [m for m in local_stack.inbox(to=email) if m["kind"] == "welcome"]
     assert welcome["subject"].startswith("Bienvenue à ")
     assert "Bonjour Katherine," in welcome["text"] and "(Europe/Paris)" in welcome["text"]

@@ -2,9 +2,7 @@
 // messages speak the browser's language, and the registration carries the browser's time zone
 // and language, so that the participant's mails and status page use them.
 import { api, every } from "./api.js";
-import {
-  browserLanguage, browserTimeZone, language, nt, setLanguage, SOURCE_LANGUAGE, t,
-} from "./i18n.js";
+import { browserLanguage, browserTimeZone, nt, setLanguage, t } from "./i18n.js";
 import { showSeats } from "./seats.js";
 
 const REFRESH_MS = 15000;
@@ -164,8 +162,8 @@ function setupForm(form) {
       const text = document.createElement("p");
       text.textContent = t("We are sending a mail to {email} with a link to follow the preparation of your workshop environment. Check your spam folder if it does not arrive.", { email: values.email });
       done.append(title, text);
-      // The API's own sentence is English: shown to those who read the page in English.
-      if (result && result.message && language() === SOURCE_LANGUAGE) {
+      // The API's own sentence, in the language the registration sent.
+      if (result && result.message) {
         const server = document.createElement("p");
         server.textContent = result.message;
         done.append(server);
