@@ -160,7 +160,14 @@ template-check: venv sam-tools lambda-python
 	for fn in $(SAM_FUNCTIONS); do \
 	  test -f .aws-sam/build/$$fn/branding.yml && test -d .aws-sam/build/$$fn/wod/handlers \
 	    || { echo "$$fn: artifact lacks branding.yml or the wod package" >&2; exit 1; }; \
+	  test -f .aws-sam/build/$$fn/wod/locales/fr/LC_MESSAGES/messages.mo \
+	    || { echo "$$fn: artifact lacks the compiled mail catalogs" >&2; exit 1; }; \
 	done
+	@# A time in French from the artifact alone (Babel and tzdata are pure Python): the pruned
+	@# locale data still holds what the mails read.
+	$(BIN)/python -S -B -c "import sys; sys.path.insert(0, '.aws-sam/build/ApiFunction'); \
+	  from datetime import UTC, datetime; from wod.mail.dates import participant_time; \
+	  print(participant_time(datetime(2026, 11, 27, 11, tzinfo=UTC), 'Europe/Paris', 'fr'))"
 	@echo "template-check: ok"
 
 # First run: `sam deploy --guided` asks for the stack name, region and parameters and writes
