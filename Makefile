@@ -108,7 +108,7 @@ agent-wheel: $(WHEEL_STAMP)
 MAIL_LOCALES := functions/wod/locales
 SITE_LOCALES := site/locales
 PYBABEL := $(CURDIR)/$(BIN)/pybabel
-PO_OPTIONS := --no-wrap --ignore-obsolete
+PO_OPTIONS := --no-wrap --ignore-obsolete --ignore-pot-creation-date
 
 translations: venv
 	cd functions && $(PYBABEL) -q extract -F wod/locales/babel.cfg -k N_ --no-wrap --sort-by-file \
