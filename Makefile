@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := infra/local/node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv node chromium seat-tools deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel
+.PHONY: help venv node chromium seat-tools deps demo test test-unit lint format bench schema openapi lock deploy clean agent-wheel translations
 
 help:
 	@echo "make demo    run the whole system locally (API, inbox, site, hub, agent)"
@@ -18,6 +18,7 @@ help:
 	@echo "make template-check   cfn-lint, sam validate --lint, sam build (no Docker)"
 	@echo "make deploy  sam deploy (guided the first time), seed the catalog, publish the site"
 	@echo "make agent-wheel   dist/workshops_on_demand-<version>-py3-none-any.whl for backend hosts"
+	@echo "make translations  extract the participants' messages, update and compile the catalogs"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,6 +100,25 @@ agent-wheel: $(WHEEL_STAMP)
 	rm -rf build
 	@ls dist/workshops_on_demand-*.whl
 
+# The participants' languages (docs/site.md, "Languages"): the message ids of the mails
+# (functions/wod) and of the site's page scripts (site/docs/assets/js) are extracted into a
+# template (.pot), merged into each language's catalog (.po, what translators edit), and the
+# mails' catalogs compiled to the .mo files the Lambda functions load (committed; a unit test
+# fails when one is stale). The site's catalogs are read at build time (site/hooks).
+MAIL_LOCALES := functions/wod/locales
+SITE_LOCALES := site/locales
+PYBABEL := $(CURDIR)/$(BIN)/pybabel
+PO_OPTIONS := --no-wrap --ignore-obsolete --ignore-pot-creation-date
+
+translations: venv
+	cd functions && $(PYBABEL) -q extract -F wod/locales/babel.cfg -k N_ --no-wrap --sort-by-file \
+	  --project Workshops-on-Demand -o wod/locales/messages.pot .
+	$(PYBABEL) -q update -i $(MAIL_LOCALES)/messages.pot -d $(MAIL_LOCALES) -D messages $(PO_OPTIONS)
+	$(PYBABEL) compile -d $(MAIL_LOCALES) -D messages --statistics
+	cd site && $(PYBABEL) -q extract -F locales/babel.cfg -k t -k nt:1,2 --no-default-keywords \
+	  --no-wrap --sort-by-file --project Workshops-on-Demand -o locales/site.pot .
+	$(PYBABEL) -q update -i $(SITE_LOCALES)/site.pot -d $(SITE_LOCALES) -D site $(PO_OPTIONS)
+
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Every package version the tests passed with (pip freeze). Regenerate with `make lock`.' > constraints.txt
 
@@ -140,7 +160,14 @@ template-check: venv sam-tools lambda-python
 	for fn in $(SAM_FUNCTIONS); do \
 	  test -f .aws-sam/build/$$fn/branding.yml && test -d .aws-sam/build/$$fn/wod/handlers \
 	    || { echo "$$fn: artifact lacks branding.yml or the wod package" >&2; exit 1; }; \
+	  test -f .aws-sam/build/$$fn/wod/locales/fr/LC_MESSAGES/messages.mo \
+	    || { echo "$$fn: artifact lacks the compiled mail catalogs" >&2; exit 1; }; \
 	done
+	@# A time in French from the artifact alone (Babel and tzdata are pure Python): the pruned
+	@# locale data still holds what the mails read.
+	$(BIN)/python -S -B -c "import sys; sys.path.insert(0, '.aws-sam/build/ApiFunction'); \
+	  from datetime import UTC, datetime; from wod.mail.dates import participant_time; \
+	  print(participant_time(datetime(2026, 11, 27, 11, tzinfo=UTC), 'Europe/Paris', 'fr'))"
 	@echo "template-check: ok"
 
 # First run: `sam deploy --guided` asks for the stack name, region and parameters and writes

@@ -16,6 +16,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from wod_site_config import SiteSources, site_sources
+from wod_site_i18n import TranslationsError, page_translations
 from wod_site_render import (
     TEMPLATES,
     listed_workshops,
@@ -27,6 +28,7 @@ from wod_site_render import (
 )
 from wod_site_theme import render_branding_css
 
+from wod.domain.locales import DEFAULT_LANGUAGE, LANGUAGES
 from wod_contracts.branding import Branding, load_branding
 from wod_contracts.catalog import Catalog, CatalogError, load_catalog
 
@@ -98,6 +100,15 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         config.theme["favicon"] = logo_uri
     if BRANDING_CSS not in config.extra_css:
         config.extra_css.insert(0, BRANDING_CSS)
+    # The page scripts' translations, into every page (overrides/main.html): English is the
+    # scripts' own text, so only the other languages ship.
+    locales = Path(config.config_file_path).resolve().parent / "locales"
+    try:
+        config.extra["wod_i18n"] = page_translations(
+            locales, [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
+        )
+    except TranslationsError as exc:
+        raise PluginError(str(exc)) from exc
     return config
 
 

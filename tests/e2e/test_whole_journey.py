@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slow
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
 EMAIL = "journey.browser@example.org"
+TIME_ZONE = "America/New_York"
 
 
 def build_site(workshops_root: Path, into: Path) -> Path:
@@ -81,7 +82,10 @@ def page() -> Iterator[Page]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # A participant away from UTC: the form sends the zone, every mail shows times in it.
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id=TIME_ZONE
+        )
         context.set_default_timeout(30_000)
         expect.set_options(timeout=30_000)
         page = context.new_page()
@@ -126,6 +130,7 @@ def test_the_whole_journey_in_a_browser(journey: Journey, page: Page) -> None:
     # 3. The credentials mail in the local inbox
     mail = journey.mail(EMAIL, "credentials")
     username, password, start = credentials(mail)
+    assert f"({TIME_ZONE})" in mail["text"]
     page.goto(f"{base}_inbox/?to={EMAIL}")
     expect(page.get_by_text(mail["subject"]).first).to_be_visible()
     shot(page, "04-inbox-credentials")
@@ -142,6 +147,7 @@ def test_the_whole_journey_in_a_browser(journey: Journey, page: Page) -> None:
     shot(page, "05-readmefirst")
     registration_id = _registration_of(journey, EMAIL)
     registration = journey.services.store.get(registration_id)
+    assert (registration.time_zone, registration.language) == (TIME_ZONE, "en")
     # 5. The reminder (controlled clock)
     journey.clock.now = registration.reminder_at + timedelta(seconds=1)
     journey.runner.run_due()

@@ -35,6 +35,7 @@ def workshops(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory)
     write_workshop(root, "api-private", 2021, 2022, visibility="private")
     write_workshop(root, "api-inactive", 2031, 2032, active=False)
     write_workshop(root, "api-other", 1, 3, backend=OTHER_BACKEND, on_end="reset")
+    write_workshop(root, "api-zones", 2041, 2043)
     local_stack.seed(root)
     return root
 
@@ -178,8 +179,51 @@ def test_orders_go_to_the_queue_of_the_workshops_backend(
     assert order.queue == OTHER_BACKEND and order.order.backend == OTHER_BACKEND
 
 
+def test_the_time_zone_and_language_travel_to_the_mails_and_the_status(
+    local_stack: LocalStack, workshops: Path
+) -> None:
+    email = "paris@api.example"
+    response = requests.post(
+        local_stack.api_url + "registrations",
+        json=person("api-zones", email, time_zone="Europe/Paris", language="fr-FR"),
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["message"].startswith("Inscription enregistrée")
+    (welcome,) = [m for m in local_stack.inbox(to=email) if m["kind"] == "welcome"]
+    assert welcome["subject"].startswith("Bienvenue à ")
+    assert "Bonjour Katherine," in welcome["text"] and "(Europe/Paris)" in welcome["text"]
+    registration_id, token = status_link(local_stack, email)
+    status = requests.get(
+        f"{local_stack.api_url}registrations/{registration_id}", params={"token": token}, timeout=10
+    ).json()
+    assert (status["time_zone"], status["language"]) == ("Europe/Paris", "fr")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("time_zone", "Mars/Olympus_Mons"), ("language", "<script>")]
+)
+def test_a_bad_time_zone_or_language_is_a_422_naming_it_and_writes_nothing(
+    local_stack: LocalStack, workshops: Path, field: str, value: str
+) -> None:
+    email = f"bad-{field.replace('_', '-')}@api.example"
+    before = audit("api-zones").free
+    response = requests.post(
+        local_stack.api_url + "registrations",
+        json=person("api-zones", email, **{field: value}),
+        timeout=30,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "validation_error"
+    assert set(response.json()["fields"]) == {field}
+    assert audit("api-zones").free == before
+    assert local_stack.inbox(to=email) == []
+
+
 def test_the_openapi_document_is_published(local_stack: LocalStack) -> None:
     document = requests.get(local_stack.api_url + "docs", params={"format": "json"}, timeout=10)
     assert document.status_code == 200
     paths = document.json()["paths"]
     assert {"/api/workshops", "/api/workshops/{workshop_id}", "/api/registrations"} <= set(paths)
+    fields = document.json()["components"]["schemas"]["RegistrationRequest"]["properties"]
+    assert {"time_zone", "language"} <= set(fields)

@@ -34,3 +34,20 @@ def test_handlers_do_not_import_what_the_artifact_lacks() -> None:
         m for m in env_modules if m.split(".")[0] in {"packaging", "wod_workshop", "nbformat"}
     ]
     assert unwanted == []
+
+
+def test_babel_loads_with_the_first_mail_not_with_a_handler() -> None:
+    """Babel (and its locale data) costs a cold start that most API requests do not need."""
+    code = (
+        "import sys\n"
+        + "".join(f"import wod.handlers.{name}\n" for name in HANDLERS)
+        + "assert not [m for m in sys.modules if m.split('.')[0] == 'babel'], 'babel at import'\n"
+        + "from datetime import UTC, datetime\n"
+        + "from wod.mail.dates import participant_time\n"
+        + "print(participant_time(datetime(2026, 11, 27, 11, tzinfo=UTC), 'Europe/Paris', 'fr'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "vendredi 27 novembre 2026, 12:00 (Europe/Paris)"

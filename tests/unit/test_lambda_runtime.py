@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from wod.domain.locales import LANGUAGES
 from wod.settings import REPO_ROOT
 from wod.templates import load_template, resources_of_type
 
@@ -54,3 +55,13 @@ def test_the_guides_name_that_runtime_and_architecture(guide: str) -> None:
     assert named, f"{guide} does not say which runtime the functions use"
     assert set(named) == {RUNTIME}, f"{guide} names {sorted(set(named))}"
     assert ARCHITECTURE in text
+
+
+def test_the_build_keeps_babels_data_for_every_language_we_speak() -> None:
+    """functions/Makefile prunes Babel's locale data to BABEL_LOCALES: a language added to
+    LANGUAGES without it there would fail in Lambda only."""
+    makefile = (REPO_ROOT / "functions" / "Makefile").read_text(encoding="utf-8")
+    kept = re.search(r"^BABEL_LOCALES := (.+)$", makefile, re.MULTILINE)
+
+    assert kept is not None
+    assert set(kept.group(1).split()) == {"root", *LANGUAGES}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from datetime import UTC, datetime
 from email.policy import default
 
@@ -46,7 +47,8 @@ def test_the_welcome_mail_carries_the_end_and_the_status_link() -> None:
     assert subject == "Welcome to Python 101: your workshop is being prepared"
     for body in (text, html):
         assert "Hello Ada" in body
-        assert "Friday 27 November 2026, 11:00 UTC" in body
+        # The text body is wrapped at 76 characters: a line break counts as a space.
+        assert "Friday 27 November 2026, 11:00 UTC" in re.sub(r"[ \n]+", " ", body)
     assert "http://site/status/?id=1&token=t" in text
     assert 'href="http://site/status/?id=1&amp;token=t"' in html
     assert BRANDING.colors.primary in html and BRANDING.name in html
@@ -100,3 +102,46 @@ def test_every_kind_renders_in_text_and_html() -> None:
         assert mail.text.strip() and "<html" in mail.html
         if kind is MailKind.REMINDER:
             assert "secret-password" not in mail.text + mail.html
+
+
+def test_a_mail_is_rendered_in_the_language_asked_for() -> None:
+    context = {
+        "workshop": WORKSHOP,
+        "first_name": "Ada",
+        "ends_at": "vendredi 27 novembre 2026, 12:00 (Europe/Paris)",
+        "status_url": "http://site/status/?id=1&token=t",
+        "workshop_url": "w",
+        "site_url": "http://site/",
+    }
+    french = render_mail(MailKind.WELCOME, BRANDING, "fr", **context)
+    english = render_mail(MailKind.WELCOME, BRANDING, "en", **context)
+    assert french.subject == "Bienvenue à Python 101\u00a0: votre atelier est en préparation"
+    assert english.subject == "Welcome to Python 101: your workshop is being prepared"
+    assert "Bonjour Ada," in french.text and "Suivre votre inscription" in french.html
+    assert '<html lang="fr">' in french.html and '<html lang="en">' in english.html
+    assert "Hello Ada," in english.text and "Bonjour" not in english.text + english.html
+
+
+def test_no_line_of_a_text_body_is_longer_than_76_but_a_link() -> None:
+    for language in ("en", "fr"):
+        for kind in MailKind:
+            mail = render_mail(
+                kind,
+                BRANDING,
+                language,
+                workshop=WORKSHOP,
+                first_name="Ada",
+                ends_at="Wednesday, December 2, 2026, 11:00\u202fAM (America/Argentina/Cordoba)",
+                status_url="http://site/status/?id=" + "1" * 32 + "&token=" + "t" * 43,
+                workshop_url="w",
+                site_url="u",
+                minutes=60,
+                username="student1",
+                password="secret-password",
+                start_url="h",
+                survey_url="v",
+                badge_url="b",
+                linkedin_url="l",
+            )
+            for line in mail.text.splitlines():
+                assert len(line) <= 76 or "://" in line, (language, kind, line)

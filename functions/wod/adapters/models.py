@@ -88,6 +88,8 @@ class RegistrationRecord(Model):
     end_reason = UnicodeAttribute(null=True)
     warm_seat = BooleanAttribute(null=True)
     taken_at = UTCDateTimeAttribute(null=True)
+    time_zone = UnicodeAttribute(null=True)  # absent on registrations older than the field
+    language = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_state = StateIndex()

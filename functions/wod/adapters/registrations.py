@@ -21,6 +21,7 @@ from wod.domain.errors import (
     RegistrationNotFoundError,
     SeatTakenError,
 )
+from wod.domain.locales import DEFAULT_LANGUAGE, DEFAULT_TIME_ZONE
 from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
 from wod.domain.transitions import Transition
@@ -55,6 +56,8 @@ def to_domain(record: RegistrationRecord) -> Registration:
         end_reason=EndReason(record.end_reason) if record.end_reason else None,
         warm_seat=bool(record.warm_seat),
         taken_at=record.taken_at,
+        time_zone=record.time_zone or DEFAULT_TIME_ZONE,
+        language=record.language or DEFAULT_LANGUAGE,
     )
 
 
@@ -77,6 +80,8 @@ def to_record(registration: Registration) -> RegistrationRecord:
         order_verb=registration.order_verb.value,
         follow_ups={step.value for step in registration.follow_ups} or None,
         warm_seat=registration.warm_seat or None,
+        time_zone=registration.time_zone,
+        language=registration.language,
         expires_at=registration.expires_at,
     )
 

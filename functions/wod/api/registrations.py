@@ -77,7 +77,7 @@ def register(request: RegistrationRequest) -> Response[RegistrationAccepted]:
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,
-        body=RegistrationAccepted.of(outcome),
+        body=RegistrationAccepted.of(outcome, request.supported_language),
     )
 
 

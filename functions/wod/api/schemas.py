@@ -7,8 +7,10 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wod.domain.locales import DEFAULT_LANGUAGE
 from wod.domain.states import State
 from wod.domain.workshops import WorkshopSeats
+from wod.locales import N_, translations
 from wod.services.participants import StatusView
 from wod.services.registrations import Outcome
 from wod_contracts.workshop import NotebookEntry, Presenter
@@ -72,13 +74,15 @@ class RegistrationAccepted(BaseModel):
     status: str = Field(description="`deploying`, or `pending` while a follow-up is retried.")
     message: str
 
-    MESSAGE: ClassVar[str] = (
+    MESSAGE: ClassVar[str] = N_(
         "Registered: check your inbox for our mail about this registration "
         "(and your spam folder, if it does not arrive)."
     )
 
     @classmethod
-    def of(cls, outcome: Outcome) -> RegistrationAccepted:
+    def of(cls, outcome: Outcome, language: str = DEFAULT_LANGUAGE) -> RegistrationAccepted:
+        """`language`: the request's (never the stored registration's, which would tell a
+        stranger how someone else registered)."""
         registration = outcome.registration
         # A new registration is pending or deploying; an existing one may be further on, and
         # saying so would tell a stranger that this address registered before.
@@ -89,7 +93,7 @@ class RegistrationAccepted(BaseModel):
             registration_id=registration.registration_id,
             workshop_id=registration.workshop_id,
             status=status.value,
-            message=cls.MESSAGE,
+            message=translations(language).gettext(cls.MESSAGE),
         )
 
 
@@ -114,6 +118,12 @@ class RegistrationStatus(BaseModel):
         default=None,
         description="While the seat waits for the backend: how many seats are ahead of it.",
     )
+    time_zone: str = Field(
+        default="UTC", description="The IANA time zone the participant registered from."
+    )
+    language: str = Field(
+        default="en", description="The language of the participant's mails (`en`, `fr`)."
+    )
 
     @classmethod
     def of(cls, view: StatusView) -> RegistrationStatus:
@@ -129,6 +139,8 @@ class RegistrationStatus(BaseModel):
             username=r.username if view.start_url else None,
             start_url=view.start_url,
             queue_position=view.queue_position,
+            time_zone=r.time_zone,
+            language=r.language,
         )
 
 

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from wod_contracts.workshop import WorkshopId
 
+from .locales import DEFAULT_TIME_ZONE, check_language_tag, check_time_zone, supported_language
+
 # What no one's name holds but a spammer's "name" does. Checked on the NFKC case-fold, so
 # full-width look-alikes (U+FF37 W, U+FF0E dot, U+FF1C <) count as what they look like.
 MARKUP = re.compile(r"[<>]|&#?\w+;")
@@ -76,6 +78,24 @@ def _deliverable(value: str) -> str:
 
 Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_person_name)]
 Company = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_company_name)]
+TimeZoneName = Annotated[
+    str,
+    Field(
+        max_length=64,
+        description="The browser's IANA time zone (`Intl.DateTimeFormat().resolvedOptions()"
+        ".timeZone`, e.g. `Europe/Paris`): every time in the mails is shown in it. UTC if absent.",
+    ),
+    AfterValidator(check_time_zone),
+]
+LanguageTag = Annotated[
+    str,
+    Field(
+        max_length=35,
+        description="The browser's language (`navigator.language`, e.g. `fr-FR`): the mails "
+        "use it if we speak it (`en`, `fr`), English otherwise. English if absent.",
+    ),
+    AfterValidator(check_language_tag),
+]
 
 
 class RegistrationRequest(BaseModel):
@@ -91,7 +111,18 @@ class RegistrationRequest(BaseModel):
     accept_terms: Literal[True] = Field(
         description="Must be true: the participant accepts the terms (the time starts now)."
     )
+    # Optional, so that clients older than them keep working.
+    time_zone: TimeZoneName | None = None
+    language: LanguageTag | None = None
 
     @property
     def normalized_email(self) -> str:
         return _ascii_address(str(self.email)).lower()
+
+    @property
+    def zone(self) -> str:
+        return self.time_zone or DEFAULT_TIME_ZONE
+
+    @property
+    def supported_language(self) -> str:
+        return supported_language(self.language)

@@ -17,6 +17,7 @@ from wod_contracts.orders import OrderVerb, username_for
 from wod_contracts.workshop import EndAction, Workshop
 
 from .errors import WorkshopFullError
+from .locales import DEFAULT_LANGUAGE, DEFAULT_TIME_ZONE
 from .participants import RegistrationRequest
 from .states import State
 
@@ -71,6 +72,8 @@ class Registration:
     end_reason: EndReason | None = None
     warm_seat: bool = False  # the seat was prepared ahead of time when it was claimed
     taken_at: datetime | None = None  # when the agent took the current order
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA name: every time we show them is in it
+    language: str = DEFAULT_LANGUAGE  # one of locales.LANGUAGES: the language of their mails
 
     @property
     def username(self) -> str:
@@ -111,6 +114,8 @@ def plan_registration(
         order_verb=OrderVerb.CREATE,
         follow_ups=frozenset(START_FOLLOW_UPS),
         warm_seat=warm_seat,
+        time_zone=request.zone,
+        language=request.supported_language,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -11,6 +10,7 @@ from aws_lambda_powertools import Logger
 from wod.domain import tokens
 from wod.domain.errors import DeliveryError
 from wod.domain.registrations import Registration
+from wod.mail.dates import participant_time
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
 from wod_contracts.branding import Branding
@@ -20,10 +20,6 @@ from .links import Links
 from .ports import Clock, Mailer
 
 logger = Logger(child=True)
-
-
-def human_time(when: datetime) -> str:
-    return when.strftime("%A %d %B %Y, %H:%M UTC")
 
 
 class Notifier:
@@ -57,9 +53,12 @@ class Notifier:
         mail = render_mail(
             kind,
             self.branding,
+            registration.language,
             workshop=workshop,
             first_name=registration.first_name,
-            ends_at=human_time(registration.ends_at),
+            ends_at=participant_time(
+                registration.ends_at, registration.time_zone, registration.language
+            ),
             status_url=self.status_url(registration),
             workshop_url=self.links.workshop(workshop.id),
             site_url=self.links.site_url,

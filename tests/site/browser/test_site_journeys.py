@@ -276,3 +276,47 @@ def test_catalog_and_form_fit_a_phone(site: Any, browser: Any, shot) -> None:
         assert box["height"] >= 44  # a comfortable touch target
     finally:
         context.close()
+
+
+def test_a_french_browser_in_paris_registers_and_reads_its_status_in_french(
+    site: Any, browser: Any, shot, wait_for_mail, unique_email
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    email = unique_email("marie")
+    try:
+        page.goto(site.base_url + "workshops/python-101/")
+        page.get_by_role("button", name="Register").click()  # nothing filled in: checked here
+        expect(page.locator("#wod-first_name-error")).to_have_text("Saisissez votre prénom.")
+        fill_form(page, email)
+        with page.expect_request(
+            lambda request: request.url.endswith("/api/registrations") and request.method == "POST"
+        ) as sent:
+            page.get_by_role("button", name="Register").click()
+        body = sent.value.post_data_json
+        assert (body["time_zone"], body["language"]) == ("Europe/Paris", "fr")
+        expect(page.locator(".wod-form__done")).to_contain_text("Vous êtes inscrit(e)")
+
+        mail = wait_for_mail(email, "/status/?")
+        assert "Bonjour Ada," in mail["text"] and "(Europe/Paris)" in mail["text"]
+        link = re.search(r"https?://\S+/status/\?\S+", mail["text"])
+        assert link, mail["text"]
+        page.goto(link.group(0))
+        message = page.locator("[data-wod-status-message]")
+        expect(message).to_contain_text(re.compile("en file d.attente|en cours de déploiement"))
+        expect(page.locator(".wod-status__ends")).to_contain_text("(Europe/Paris)")
+        expect(page.locator("[data-wod-status]")).to_have_attribute("lang", "fr")
+        shot(page, "status-french")
+
+        page.get_by_role("link", name="English").click()  # the language switch
+        expect(message).to_contain_text(re.compile("is queued|being deployed"))
+        expect(page.get_by_role("button", name="End my session now")).to_be_visible()
+        assert "lang=en" in page.url
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"

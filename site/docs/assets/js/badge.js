@@ -1,13 +1,17 @@
 // The public badge of a finished session (/badge/?id=…&token=…, linked from the thank-you
 // mail): GET /api/badges/{id}?token=… and show who earned which workshop's badge, and when.
+// It speaks `?lang=` if given, else the visitor's browser language.
 import { api, apiUrl } from "./api.js";
+import { browserLanguage, language, setLanguage, supported, t } from "./i18n.js";
 
 /** "Ada completed Python 101 on 27 November 2026" (the date as the visitor reads dates). */
 export function caption(badge) {
   const date = new Date(`${badge.date}T12:00:00Z`);
   const when = Number.isNaN(date.getTime()) ? badge.date
-    : new Intl.DateTimeFormat(undefined, { day: "numeric", month: "long", year: "numeric" }).format(date);
-  return `${badge.first_name} completed ${badge.workshop_title} on ${when}`;
+    : new Intl.DateTimeFormat(language(), { day: "numeric", month: "long", year: "numeric" }).format(date);
+  return t("{name} completed {title} on {date}", {
+    name: badge.first_name, title: badge.workshop_title, date: when,
+  });
 }
 
 /** The LinkedIn share link of this very page. */
@@ -22,8 +26,11 @@ export function mountBadge(root) {
   const params = new URLSearchParams(window.location.search);
   const id = params.get("id");
   const token = params.get("token");
+  setLanguage(supported(params.get("lang")) || browserLanguage());
+  box.lang = language();
+  box.querySelector("[data-wod-badge-linkedin]").textContent = t("Share on LinkedIn");
   if (!id || !token) {
-    message.textContent = "This page needs the badge link from your thank-you mail.";
+    message.textContent = t("This page needs the badge link from your thank-you mail.");
     box.dataset.state = "invalid";
     return () => {};
   }
@@ -34,7 +41,9 @@ export function mountBadge(root) {
       const image = box.querySelector("[data-wod-badge-image]");
       // image_url is an API path such as /api/workshops/<id>/badge.svg
       image.src = apiUrl(badge.image_url.replace(/^\/?api\//, ""));
-      image.alt = `${badge.workshop_title} badge of ${badge.organization}`;
+      image.alt = t("{title} badge of {organization}", {
+        title: badge.workshop_title, organization: badge.organization,
+      });
       box.querySelector("[data-wod-badge-caption]").textContent =
         `${badge.workshop_title} · ${badge.organization}`;
       box.querySelector("[data-wod-badge-figure]").hidden = false;
@@ -44,8 +53,8 @@ export function mountBadge(root) {
     })
     .catch((error) => {
       message.textContent = error.status === 404
-        ? "No badge here: the link is wrong, or the session has not finished yet."
-        : "The badge cannot be loaded right now. Please try again in a moment.";
+        ? t("No badge here: the link is wrong, or the session has not finished yet.")
+        : t("The badge cannot be loaded right now. Please try again in a moment.");
       box.dataset.state = "error";
     });
   return () => {};

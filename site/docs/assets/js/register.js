@@ -1,23 +1,37 @@
-// A workshop's page: live seats and the registration form (POST /api/registrations).
+// A workshop's page: live seats and the registration form (POST /api/registrations). The form's
+// messages speak the browser's language, and the registration carries the browser's time zone
+// and language, so that the participant's mails and status page use them.
 import { api, every } from "./api.js";
+import { browserLanguage, browserTimeZone, nt, setLanguage, t } from "./i18n.js";
 import { showSeats } from "./seats.js";
 
 const REFRESH_MS = 15000;
 const FIELDS = ["email", "first_name", "last_name", "company", "accept_terms"];
+// Optional fields the API may refuse (an unknown zone, a tag it cannot read): then the form
+// sends the registration again without them, as a client older than them would.
+const OPTIONAL = ["time_zone", "language"];
 const LABELS = {
-  email: "Email",
-  first_name: "First name",
-  last_name: "Last name",
-  company: "Company",
-  accept_terms: "Terms",
+  email: () => t("Email"),
+  first_name: () => t("First name"),
+  last_name: () => t("Last name"),
+  company: () => t("Company"),
+  accept_terms: () => t("Terms"),
 };
 const REQUIRED = {
-  email: "Enter your email address.",
-  first_name: "Enter your first name.",
-  last_name: "Enter your last name.",
-  company: "Enter your company or organization.",
-  accept_terms: "Accept the terms of participation to register.",
+  email: () => t("Enter your email address."),
+  first_name: () => t("Enter your first name."),
+  last_name: () => t("Enter your last name."),
+  company: () => t("Enter your company or organization."),
+  accept_terms: () => t("Accept the terms of participation to register."),
 };
+
+/** What the registration says of the participant's browser: its time zone and language. */
+export function browserFields() {
+  const fields = { language: browserLanguage() };
+  const zone = browserTimeZone();
+  if (zone) fields.time_zone = zone;
+  return fields;
+}
 
 /** Field problems found before sending: empty fields, an address without "@", unchecked terms. */
 export function checkForm(values) {
@@ -25,11 +39,11 @@ export function checkForm(values) {
   for (const name of FIELDS) {
     const value = values[name];
     if (name === "accept_terms" ? value !== true : !String(value || "").trim()) {
-      problems[name] = REQUIRED[name];
+      problems[name] = REQUIRED[name]();
     }
   }
   if (!problems.email && !/^[^@\s]+@[^@\s]+$/.test(values.email.trim())) {
-    problems.email = "Enter an email address like name@example.org.";
+    problems.email = t("Enter an email address like name@example.org.");
   }
   return problems;
 }
@@ -42,22 +56,19 @@ export function failureText(error) {
       if (error.timedOut) {
         // The request may have arrived: say so, and that trying again is safe (the API answers
         // a second registration of the same email with the first one, never a second seat).
-        return "The registration service did not answer in time. If a welcome mail reaches you "
-          + "in the next minutes, you are registered; otherwise try again (registering twice "
-          + "never takes a second seat).";
+        return t("The registration service did not answer in time. If a welcome mail reaches you in the next minutes, you are registered; otherwise try again (registering twice never takes a second seat).");
       }
-      return "The registration service cannot be reached right now. "
-        + "Please try again in a few minutes.";
+      return t("The registration service cannot be reached right now. Please try again in a few minutes.");
     case 409:
-      return `This workshop is full right now. ${body.message || ""}`.trim();
+      return [t("This workshop is full right now."), body.message || ""].join(" ").trim();
     case 404:
-      return "This workshop is not open for registration any more.";
+      return t("This workshop is not open for registration any more.");
     case 422:
-      return body.message || "Some fields need your attention.";
+      return body.message || t("Some fields need your attention.");
     case 429:
-      return "Too many attempts. Please wait a minute and try again.";
+      return t("Too many attempts. Please wait a minute and try again.");
     default:
-      return `Registration failed (${error.message}). Please try again in a few minutes.`;
+      return t("Registration failed ({reason}). Please try again in a few minutes.", { reason: error.message });
   }
 }
 
@@ -89,9 +100,9 @@ function showProblems(form, alert, problems, summary) {
   if (names.length || extra.length) {
     const n = names.length + extra.length;
     const sentence = (text) => (/[.!?]$/.test(text) ? text : `${text}.`);
-    const items = names.map((name) => `${LABELS[name]}: ${sentence(problems[name])}`)
+    const items = names.map((name) => `${LABELS[name]()}: ${sentence(problems[name])}`)
       .concat(extra.map((name) => `${name}: ${sentence(String(problems[name]))}`));
-    const head = summary || `Please correct ${n} field${n === 1 ? "" : "s"}.`;
+    const head = summary || nt("Please correct {n} field.", "Please correct {n} fields.", n);
     setAlert(alert, "error", `${head} ${items.join(" ")}`);
   }
   if (first) first.focus();
@@ -100,6 +111,23 @@ function showProblems(form, alert, problems, summary) {
 function setAlert(alert, kind, text) {
   alert.className = `wod-form__alert${kind ? ` wod-form__alert--${kind}` : ""}`;
   alert.textContent = text;
+}
+
+/** POST the registration; if the API refuses only the optional fields, again without them. */
+export async function register(body, post = api) {
+  // A registration may wait for a cold start, a seat and three follow-ups: allow it time.
+  const send = (payload) => post("POST", "registrations", { body: payload, timeoutMs: 30000 });
+  try {
+    return await send(body);
+  } catch (error) {
+    const fields = Object.keys((error.body && error.body.fields) || {});
+    if (error.status !== 422 || !fields.length || !fields.every((f) => OPTIONAL.includes(f))) {
+      throw error;
+    }
+    const plain = { ...body };
+    for (const name of OPTIONAL) delete plain[name];
+    return send(plain);
+  }
 }
 
 function setupForm(form) {
@@ -121,24 +149,20 @@ function setupForm(form) {
     busy = true;
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
-    setAlert(alert, "info", "Sending your registration…");
+    setAlert(alert, "info", t("Sending your registration…"));
     try {
-      // A registration may wait for a cold start, a seat and three follow-ups: allow it time.
-      const result = await api("POST", "registrations", {
-        body: { workshop_id: workshopId, ...values },
-        timeoutMs: 30000,
-      });
+      const result = await register({ workshop_id: workshopId, ...values, ...browserFields() });
       const done = document.createElement("div");
       done.className = "wod-form__done";
       done.setAttribute("role", "status");
       done.tabIndex = -1;
       const title = document.createElement("p");
       title.className = "wod-form__done-title";
-      title.textContent = "You are registered!";
+      title.textContent = t("You are registered!");
       const text = document.createElement("p");
-      text.textContent = `We are sending a mail to ${values.email} with a link to follow the `
-        + "preparation of your workshop environment. Check your spam folder if it does not arrive.";
+      text.textContent = t("We are sending a mail to {email} with a link to follow the preparation of your workshop environment. Check your spam folder if it does not arrive.", { email: values.email });
       done.append(title, text);
+      // The API's own sentence, in the language the registration sent.
       if (result && result.message) {
         const server = document.createElement("p");
         server.textContent = result.message;
@@ -167,6 +191,7 @@ function setupForm(form) {
 export function mountWorkshop(root) {
   const form = root.querySelector("[data-wod-register]");
   if (!form) return null;
+  setLanguage(browserLanguage());
   const id = form.dataset.wodRegister;
   const seats = [...root.querySelectorAll("[data-wod-seats]")];
   const stopSeats = every(REFRESH_MS, () =>

@@ -1,58 +1,67 @@
 // The participant's status page (/status/?id=…&token=…, linked from their mails):
 // GET /api/registrations/{id}?token=… until the environment is ready, then the Start button,
-// the end time and "End my session now" (DELETE).
+// the end time and "End my session now" (DELETE). It speaks `?lang=` if given, else the
+// registration's language, else the browser's; times are in the registration's time zone.
 import { api } from "./api.js";
+import { browserLanguage, language, languageName, languages, nt, setLanguage, supported, t }
+  from "./i18n.js";
 
 const POLL_BUSY_MS = 4000; // while pending, deploying or ending
 const POLL_READY_MS = 30000; // while ready: notice the end of the session
 const FINAL = new Set(["ended", "failed", "cancelled"]);
 const CANCELLABLE = new Set(["pending", "deploying", "ready"]); // the API accepts DELETE then
 
-/** A date as the participant's local time, e.g. "Friday 27 November, 14:30 (UTC+1)". */
-export function formatEnd(iso) {
+/** A date in the registration's time zone and the page's language, with the zone's name:
+ * "Friday, November 27, 14:30 (Europe/Paris)"; in the browser's zone if it does not know it. */
+export function formatEnd(iso, timeZone, locale = language()) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(undefined, {
-    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit",
-    timeZoneName: "short",
-  }).format(date);
+  const options = { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" };
+  try {
+    if (timeZone) return `${new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(date)} (${timeZone})`;
+  } catch (_) {
+    // a zone this browser does not know: its own, named by it
+  }
+  return new Intl.DateTimeFormat(locale, { ...options, timeZoneName: "short" }).format(date);
 }
 
 /** "in 1 h 05 min" / "in 12 min" / "in less than a minute", or "" once past. */
 export function remaining(iso, now = Date.now()) {
   const minutes = Math.floor((new Date(iso).getTime() - now) / 60000);
   if (Number.isNaN(minutes) || minutes < 0) return "";
-  if (minutes < 1) return "in less than a minute";
+  if (minutes < 1) return t("in less than a minute");
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
-  return h ? `in ${h} h ${String(m).padStart(2, "0")} min` : `in ${m} min`;
+  return h ? t("in {h} h {mm} min", { h, mm: String(m).padStart(2, "0") }) : t("in {m} min", { m });
 }
 
 /** The headline for a registration status. */
 export function statusText(registration) {
-  const title = registration.workshop_title || "your workshop";
+  const title = registration.workshop_title || t("your workshop");
   switch (registration.status) {
     case "pending":
-      return `Your registration for ${title} is received. Your environment is queued for deployment…`;
+      return t("Your registration for {title} is received. Your environment is queued for deployment…", { title });
     case "deploying":
       if (registration.queue_position > 0) {
-        const ahead = registration.queue_position === 1 ? "1 person" : `${registration.queue_position} people`;
-        return `Your environment for ${title} is queued: ${ahead} ahead of you. It will be ready soon…`;
+        return nt(
+          "Your environment for {title} is queued: {n} person ahead of you. It will be ready soon…",
+          "Your environment for {title} is queued: {n} people ahead of you. It will be ready soon…",
+          registration.queue_position, { title },
+        );
       }
-      return `Your environment for ${title} is being deployed. This usually takes a minute or two…`;
+      return t("Your environment for {title} is being deployed. This usually takes a minute or two…", { title });
     case "ready":
-      return `Your environment for ${title} is ready.`;
+      return t("Your environment for {title} is ready.", { title });
     case "ending":
-      return `Your session of ${title} is ending…`;
+      return t("Your session of {title} is ending…", { title });
     case "ended":
-      return `Your session of ${title} has ended. Thank you for taking part!`;
+      return t("Your session of {title} has ended. Thank you for taking part!", { title });
     case "failed":
-      return `Something went wrong while preparing ${title}. We are sorry: please register again `
-        + "later, or answer your welcome mail to tell us.";
+      return t("Something went wrong while preparing {title}. We are sorry: please register again later, or answer your welcome mail to tell us.", { title });
     case "cancelled":
-      return `Your registration for ${title} was cancelled.`;
+      return t("Your registration for {title} was cancelled.", { title });
     default:
-      return `Status of ${title}: ${registration.status}.`;
+      return t("Status of {title}: {status}.", { title, status: registration.status });
   }
 }
 
@@ -65,25 +74,28 @@ function el(tag, props = {}, children = []) {
 function detailFor(registration, onEnd) {
   const parts = [];
   if (registration.status === "pending" || registration.status === "deploying") {
-    parts.push(el("progress", { className: "wod-status__progress", ariaLabel: "Deployment in progress" }));
+    parts.push(el("progress", { className: "wod-status__progress", ariaLabel: t("Deployment in progress") }));
   }
   if (registration.status === "ready") {
     if (registration.start_url) {
       parts.push(el("p", {}, [el("a", {
         className: "md-button md-button--primary wod-status__start",
         href: registration.start_url, target: "_blank", rel: "noopener",
-        textContent: "Start the workshop",
+        textContent: t("Start the workshop"),
       })]));
     }
     if (registration.username) {
-      parts.push(el("p", {}, ["Your username: ", el("code", { textContent: registration.username }),
-        ". Your password is in the mail we sent you."]));
+      parts.push(el("p", {}, [t("Your username:") + " ", el("code", { textContent: registration.username }),
+        " " + t("(your password is in the mail we sent you).")]));
     }
   }
   if (registration.ends_at && CANCELLABLE.has(registration.status)) {
     parts.push(el("p", { className: "wod-status__ends" }, [
-      "Your session ends at ",
-      el("time", { dateTime: registration.ends_at, textContent: formatEnd(registration.ends_at) }),
+      t("Your session ends on") + " ",
+      el("time", {
+        dateTime: registration.ends_at,
+        textContent: formatEnd(registration.ends_at, registration.time_zone),
+      }),
       el("span", { className: "wod-status__remaining" }),
     ]));
   }
@@ -94,15 +106,15 @@ function detailFor(registration, onEnd) {
 function endControls(onEnd) {
   const box = el("div", { className: "wod-status__end" });
   const ask = el("button", {
-    type: "button", className: "md-button wod-status__end-button", textContent: "End my session now",
+    type: "button", className: "md-button wod-status__end-button", textContent: t("End my session now"),
   });
   const confirmText = el("p", {
-    textContent: "Ending your session deletes everything in your workshop account. End it now?",
+    textContent: t("Ending your session deletes everything in your workshop account. End it now?"),
   });
   const yes = el("button", {
-    type: "button", className: "md-button md-button--primary", textContent: "Yes, end my session",
+    type: "button", className: "md-button md-button--primary", textContent: t("Yes, end my session"),
   });
-  const no = el("button", { type: "button", className: "md-button", textContent: "Keep working" });
+  const no = el("button", { type: "button", className: "md-button", textContent: t("Keep working") });
   const confirmBox = el("div", { className: "wod-status__confirm", hidden: true }, [confirmText, yes, no]);
   ask.addEventListener("click", () => {
     ask.hidden = true;
@@ -133,6 +145,9 @@ export function mountStatus(root) {
   const params = new URLSearchParams(window.location.search);
   const id = params.get("id");
   const token = params.get("token");
+  const asked = supported(params.get("lang")); // the language switch, or a shared link
+  setLanguage(asked || browserLanguage());
+  box.lang = language();
   let timer = null;
   let stopped = false;
   let shown = "";
@@ -142,7 +157,7 @@ export function mountStatus(root) {
     box.dataset.state = state;
   };
   if (!id || !token) {
-    say("This page needs the personal link from your registration mail.", "invalid");
+    say(t("This page needs the personal link from your registration mail."), "invalid");
     return () => {};
   }
   const path = `registrations/${encodeURIComponent(id)}`;
@@ -151,10 +166,13 @@ export function mountStatus(root) {
     if (!stopped) timer = setTimeout(load, ms);
   };
   const render = (registration) => {
+    if (!asked && !rendered) setLanguage(registration.language || language());
+    box.lang = language();
+    rendered = true;
     say(statusText(registration), registration.status);
     // Rebuild the details only when something shown changed, so focus and buttons stay put.
     const key = JSON.stringify([registration.status, registration.start_url, registration.ends_at,
-      registration.username]);
+      registration.username, language()]);
     if (key !== shown) {
       shown = key;
       detail.replaceChildren(...detailFor(registration, endSession));
@@ -164,7 +182,35 @@ export function mountStatus(root) {
       const text = remaining(registration.ends_at);
       left.textContent = text ? ` (${text}).` : ".";
     }
+    showLanguages();
   };
+  // The language switch: links to this page in each language (?lang=), the current one marked.
+  const switcher = el("nav", { className: "wod-status__languages", ariaLabel: t("Language") });
+  box.append(switcher);
+  let rendered = false;
+  function showLanguages() {
+    // Rebuilt only when the language changed, so that a focused link stays in place.
+    if (languages().length < 2 || switcher.dataset.language === language()) return;
+    switcher.dataset.language = language();
+    switcher.replaceChildren(...languageLinks());
+  }
+  function languageLinks() {
+    return languages().flatMap((code, index) => {
+      const url = new URL(window.location.href);
+      url.searchParams.set("lang", code);
+      const link = el("a", { href: url.toString(), lang: code, hreflang: code, textContent: languageName(code) });
+      if (code === language()) link.setAttribute("aria-current", "true");
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        window.history.replaceState(null, "", url.toString());
+        setLanguage(code);
+        shown = "";
+        if (lastRegistration.status) render(lastRegistration);
+        else showLanguages();
+      });
+      return index ? [" · ", link] : [link];
+    });
+  }
   async function endSession() {
     try {
       const result = await api("DELETE", path, { params: { token } });
@@ -173,12 +219,14 @@ export function mountStatus(root) {
       schedule(POLL_BUSY_MS);
     } catch (error) {
       const text = error.status === 0
-        ? "The service cannot be reached, so your session was not ended. Please try again."
-        : `Your session could not be ended (${error.message}). Please try again.`;
+        ? t("The service cannot be reached, so your session was not ended. Please try again.")
+        : t("Your session could not be ended ({reason}). Please try again.", { reason: error.message });
       detail.append(el("p", { className: "wod-status__error", role: "alert", textContent: text }));
     }
   }
   let lastRegistration = {};
+  if (languages().length > 1) showLanguages();
+  else switcher.hidden = true;
   async function load() {
     try {
       const registration = await api("GET", path, { params: { token } });
@@ -188,13 +236,13 @@ export function mountStatus(root) {
       schedule(registration.status === "ready" ? POLL_READY_MS : POLL_BUSY_MS);
     } catch (error) {
       if (error.status === 404) {
-        say("We cannot find this registration: check that you opened the whole link from your mail.",
+        say(t("We cannot find this registration: check that you opened the whole link from your mail."),
           "not_found");
         detail.replaceChildren();
         shown = "";
         return;
       }
-      say("The service cannot be reached right now. We keep trying…", "unreachable");
+      say(t("The service cannot be reached right now. We keep trying…"), "unreachable");
       schedule(POLL_BUSY_MS * 2);
     }
   }
