@@ -142,7 +142,8 @@ def _common(c: Any, settings: HubSettings) -> None:
     # The REST API answers a server start at once ("pending") instead of holding the request up
     # to 10 s: the agent opens a warm seat without waiting for its server (it follows the
     # progress stream when it must), and a browser sees the hub's progress page meanwhile.
-    c.JupyterHub.slow_spawn_timeout = 0
+    # A handler setting, not a JupyterHub trait: `c.JupyterHub.slow_spawn_timeout` is ignored.
+    c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
     c.Authenticator.admin_users = set()
 
 
