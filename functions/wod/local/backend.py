@@ -59,7 +59,7 @@ def start_hub(stack: LocalStack, workdir: Path, port: int, name: str = "hub") ->
         hub_env(port, workdir, token),
         cwd=workdir,
     )
-    wait_for_http(f"{url}/hub/api", timeout=120, process=process)
+    wait_for_http(f"{url}/hub/api", timeout=120, process=process, success=True)
     return LocalHub(url, f"{url}/hub/api", token, workdir / "homes", workdir / "agent-state")
 
 

@@ -41,15 +41,20 @@ def free_port() -> int:
 
 
 def wait_for_http(
-    url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+    url: str,
+    timeout: float = 30.0,
+    process: subprocess.Popen[bytes] | None = None,
+    *,
+    success: bool = False,
 ) -> None:
+    """Until `url` answers (with a 2xx/3xx if `success`: the hub's proxy answers 404 before the
+    hub has added its route)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {process.returncode}")
         try:
-            # Not any answer: the hub's proxy answers 404 before the hub has added its route.
-            if requests.get(url, timeout=1).status_code < 400:
+            if requests.get(url, timeout=1).status_code < 400 or not success:
                 return
         except requests.RequestException:
             pass
