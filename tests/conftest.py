@@ -18,6 +18,7 @@ from wod_contracts.catalog import load_catalog
 
 # A second backend, so that routing orders to each backend's own queue is tested.
 OTHER_BACKEND = "second"
+LOAD_TEST_DOMAINS = ["race.example"]
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,12 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         site_dir=REPO_ROOT / "site" / "build",
         log_dir=tmp_path_factory.mktemp("stack-logs"),
         # Start links need a hub URL; the tests that log in start a real hub of their own.
-        extra_env={"WOD_BACKEND_HUBS": json.dumps({"default": "http://127.0.0.1:8000"})},
+        extra_env={
+            "WOD_BACKEND_HUBS": json.dumps({"default": "http://127.0.0.1:8000"}),
+            # The load tests register hundreds of people of one domain; the default cap holds
+            # for every other domain (tests/integration/test_one_person.py).
+            "WOD_DOMAIN_CAP_EXEMPT": json.dumps(LOAD_TEST_DOMAINS),
+        },
     )
     catalog = load_catalog([REPO_ROOT / "workshops"])
     try:

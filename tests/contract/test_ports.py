@@ -19,6 +19,7 @@ from wod.adapters.guards import GuardStore
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.workshops import WorkshopStore
 from wod.domain.errors import (
+    DomainFullError,
     DuplicateRegistrationError,
     InvalidTransitionError,
     RegistrationNotFoundError,
@@ -95,6 +96,14 @@ def claimed(ports: Ports, workshop: Workshop, student: int | None = None) -> Reg
     return registration
 
 
+def claimed_as(
+    ports: Ports, workshop: Workshop, student: int, email: str, cap: int | None = None
+) -> Registration:
+    registration = planned(workshop, student, email=email)
+    ports.store.claim_seat(registration, domain_cap=cap)
+    return registration
+
+
 def free_of(ports: Ports, workshop: Workshop) -> frozenset[int]:
     return ports.catalog.get(workshop.id, consistent=True).free_students
 
@@ -159,6 +168,49 @@ def test_a_second_claim_by_the_same_address_names_the_holder(ports: Ports) -> No
     assert workshop.students.last in free_of(ports, workshop)
     with pytest.raises(RegistrationNotFoundError):
         ports.store.get(again.registration_id)
+
+
+def test_the_guard_compares_the_canonical_address(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    first = claimed_as(ports, workshop, workshop.students.first, "Ada.Lovelace+one@Gmail.com")
+    assert first.email == "ada.lovelace+one@gmail.com"  # the mail goes where it was typed
+    assert ports.store.holder(workshop.id, "adalovelace@gmail.com") == first.registration_id
+    again = planned(workshop, workshop.students.last, email="adalovelace+two@googlemail.com")
+    with pytest.raises(DuplicateRegistrationError) as raised:
+        ports.store.claim_seat(again)
+    assert raised.value.registration_id == first.registration_id
+
+
+def test_a_domain_takes_no_more_than_its_cap_and_gets_a_seat_back_on_release(
+    ports: Ports,
+) -> None:
+    workshop = new_workshop(ports, seats=4)
+    domain = f"{uuid.uuid4().hex[:8]}.example"
+    first, second = (
+        claimed_as(ports, workshop, student, f"p{student}@{domain}", cap=2)
+        for student in (workshop.students.first, workshop.students.first + 1)
+    )
+    third = planned(workshop, workshop.students.first + 2, email=f"p3@{domain}")
+    with pytest.raises(DomainFullError):
+        ports.store.claim_seat(third, domain_cap=2)
+    assert workshop.students.first + 2 in free_of(ports, workshop)
+    with pytest.raises(RegistrationNotFoundError):
+        ports.store.get(third.registration_id)
+    # Another domain, and the same domain without a cap (exempt), still get seats.
+    claimed_as(ports, workshop, workshop.students.first + 2, "x@other.example", cap=2)
+    ports.store.apply(first, to_failed(first.order_id, "gone"), NOW)
+    claimed_as(ports, workshop, workshop.students.first, f"p4@{domain}", cap=2)
+    assert second.registration_id
+
+
+def test_a_duplicate_is_told_before_a_full_domain(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    domain = f"{uuid.uuid4().hex[:8]}.example"
+    first = claimed_as(ports, workshop, workshop.students.first, f"a@{domain}", cap=1)
+    again = planned(workshop, workshop.students.last, email=f"a+again@{domain}")
+    with pytest.raises(DuplicateRegistrationError):
+        ports.store.claim_seat(again, domain_cap=1)
+    assert ports.store.holder(workshop.id, f"a@{domain}") == first.registration_id
 
 
 def test_an_inactive_workshop_gives_no_seat(ports: Ports) -> None:

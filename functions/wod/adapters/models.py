@@ -88,14 +88,15 @@ class RegistrationRecord(Model):
     end_reason = UnicodeAttribute(null=True)
     warm_seat = BooleanAttribute(null=True)
     taken_at = UTCDateTimeAttribute(null=True)
+    email_key = UnicodeAttribute(null=True)  # the canonical address (older rows: none)
     expires_at = TTLAttribute()
 
     by_state = StateIndex()
 
 
 class GuardRecord(Model):
-    """Uniqueness guards: one active registration per email and workshop, one use per signature,
-    and the addresses never to mail again."""
+    """Uniqueness guards: one active registration per person and workshop, a domain's share of a
+    workshop, one use per signature, and the addresses never to mail again."""
 
     class Meta:
         table_name = "wod-guards"
@@ -104,6 +105,8 @@ class GuardRecord(Model):
     registration_id = UnicodeAttribute(null=True)  # an email guard: who holds the seat
     reason = UnicodeAttribute(null=True)  # a suppression: the SES event that caused it
     seen_at = UTCDateTimeAttribute(null=True)  # a backend: its agent's last progress report
+    # A domain's share of a workshop: the registrations of that domain holding a seat there.
+    holders = UnicodeSetAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 

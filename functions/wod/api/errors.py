@@ -24,6 +24,7 @@ STATUS: dict[type[errors.WodError], int] = {
     errors.WorkshopNotFoundError: 404,
     errors.RegistrationNotFoundError: 404,
     errors.WorkshopFullError: 409,
+    errors.DomainFullError: 409,
     errors.AlreadyEndedError: 409,
     errors.InvalidTransitionError: 409,
     errors.UnauthorizedCallbackError: 401,
@@ -106,6 +107,14 @@ def install(app: APIGatewayHttpResolver) -> None:
     def _suppressed(exc: errors.SuppressedAddressError) -> Response[str]:
         message = "Mail to this address bounced or was reported as spam; use another address."
         return error_response(422, "validation_error", message, {"email": message})
+
+    @app.exception_handler(errors.DomainFullError)
+    def _domain_full(exc: errors.DomainFullError) -> Response[str]:
+        message = (
+            "Addresses of this domain already hold as many seats of this workshop as one "
+            "domain may; register with another address or ask the organizers."
+        )
+        return error_response(409, exc.code, message, {"email": message})
 
     @app.exception_handler(errors.WodError)
     def _domain(exc: errors.WodError) -> Response[str]:

@@ -47,6 +47,13 @@ class DuplicateRegistrationError(WodError):
         self.registration_id = registration_id
 
 
+class DomainFullError(WodError):
+    """The address's domain already holds its share of the workshop's seats (a catch-all domain
+    must not take a room)."""
+
+    code = "domain_full"
+
+
 class SuppressedAddressError(WodError):
     """The address bounced or complained before: no mail may be sent to it."""
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from wod_contracts.orders import OrderVerb, username_for
 from wod_contracts.workshop import EndAction, Workshop
 
+from .addresses import canonical_address
 from .errors import WorkshopFullError
 from .participants import RegistrationRequest
 from .states import State
@@ -71,6 +72,9 @@ class Registration:
     end_reason: EndReason | None = None
     warm_seat: bool = False  # the seat was prepared ahead of time when it was claimed
     taken_at: datetime | None = None  # when the agent took the current order
+    # The canonical address (`addresses.canonical_address`): what "one person, one seat"
+    # compares. Empty on registrations made before it was kept: their guard used `email`.
+    email_key: str = ""
 
     @property
     def username(self) -> str:
@@ -79,6 +83,11 @@ class Registration:
     @property
     def expires_at(self) -> datetime:
         return self.ends_at + RETENTION
+
+    @property
+    def person(self) -> str:
+        """The key of the participant's email guard (kept as claimed, so a release finds it)."""
+        return self.email_key or self.email
 
     def with_state(self, state: State) -> Registration:
         return replace(self, state=state)
@@ -100,6 +109,7 @@ def plan_registration(
         backend=workshop.backend,
         student=student,
         email=request.normalized_email,
+        email_key=canonical_address(request.normalized_email),
         first_name=request.first_name,
         last_name=request.last_name,
         company=request.company,

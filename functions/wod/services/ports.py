@@ -77,13 +77,15 @@ class RegistrationReader(Protocol):
 
 
 class SeatClaims(Protocol):
-    def claim_seat(self, registration: Registration) -> None:
-        """Take the student, write the registration and the email guard, all or nothing.
-        Raises SeatTakenError or DuplicateRegistrationError."""
+    def claim_seat(self, registration: Registration, *, domain_cap: int | None = None) -> None:
+        """Take the student, write the registration and the email guard (keyed by
+        `registration.person`), and with a cap count the seat in its domain's share of the
+        workshop, all or nothing. Raises SeatTakenError, DuplicateRegistrationError (which
+        wins over the others) or DomainFullError."""
         ...
 
-    def holder(self, workshop_id: str, email: str) -> str | None:
-        """The registration holding this participant's seat in the workshop, if any."""
+    def holder(self, workshop_id: str, person: str) -> str | None:
+        """The registration holding this person's seat in the workshop, if any."""
         ...
 
 

@@ -143,6 +143,8 @@ def wire(
         warm_seats=warm_seats,
         clock=clock,
         duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
+        domain_cap=settings.domain_cap_per_workshop,
+        exempt_domains=tuple(settings.domain_cap_exempt),
     )
     participants = Participants(
         catalog=catalog,
