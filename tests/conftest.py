@@ -36,6 +36,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             # The load tests register hundreds of people of one domain; the default cap holds
             # for every other domain (tests/integration/test_one_person.py).
             "WOD_DOMAIN_CAP_EXEMPT": json.dumps(LOAD_TEST_DOMAINS),
+            # A proof of work the tests solve in milliseconds (the default is a real one).
+            "WOD_ALTCHA_MAX_NUMBER": "2000",
         },
     )
     catalog = load_catalog([REPO_ROOT / "workshops"])

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     workshops_table: str = "wod-workshops"
     registrations_table: str = "wod-registrations"
     guards_table: str = "wod-guards"
+    limits_table: str = "wod-limits"
     # Backend name -> URL of its FIFO order queue (JSON in the environment).
     backend_queues: dict[str, str] = Field(default_factory=dict)
     # Backend name -> public URL of its JupyterHub (for the Start link).
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
     # A registration whose follow-ups keep failing this long gets its seat back.
     sweep_give_up_seconds: int = 600
     duplicate_notice_interval_seconds: int = 600
+    # The registration's proof of work (ALTCHA): the challenge's max number is its difficulty
+    # (the browser tries half of it on average; see docs/organizers.md for timings), and how
+    # long a challenge may be solved and sent (time to fill in the form).
+    altcha_max_number: int = Field(default=100_000, ge=1)
+    altcha_lifetime_seconds: int = Field(default=1800, ge=10)
     # Seats of one workshop that addresses of one domain may hold (0: no cap), so a catch-all
     # domain cannot take a room; the exempt domains (JSON list, subdomains included) have none.
     domain_cap_per_workshop: int = 10

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import write_workshop
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.writes import snapshot
 from wod.local.stack import LocalStack
@@ -38,7 +39,9 @@ def workshops(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory)
 
 
 def register(local_stack: LocalStack, body: dict[str, Any]) -> requests.Response:
-    return requests.post(local_stack.api_url + "registrations", json=body, timeout=60)
+    return requests.post(
+        local_stack.api_url + "registrations", json=solved(local_stack.api_url, body), timeout=60
+    )
 
 
 def test_variants_of_one_address_get_the_one_seat_and_mail_goes_where_it_was_typed(

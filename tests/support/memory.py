@@ -77,6 +77,7 @@ class MemoryTables:
         self.rows: dict[str, _Row] = {}
         self.guards: dict[str, str | None] = {}
         self.domains: dict[str, set[str]] = {}  # a domain's share of a workshop: its holders
+        self.limits: dict[str, int] = {}  # the limits table: counters and values used once
         self.seen: dict[str, datetime] = {}
 
 
@@ -343,6 +344,29 @@ class MemoryStore:
             )
 
 
+class MemoryLimits:
+    """The Counters and OneTimeGuards ports of the limits table (expiry is not modelled: a
+    test drives the clock into the next window, whose counter has another id)."""
+
+    def __init__(self, tables: MemoryTables) -> None:
+        self._tables = tables
+
+    def take(self, counter_id: str, limit: int, expires_at: datetime) -> bool:
+        with self._tables.lock:
+            count = self._tables.limits.get(counter_id, 0)
+            if count >= limit:
+                return False
+            self._tables.limits[counter_id] = count + 1
+            return True
+
+    def use_once(self, guard_id: str, expires_at: datetime) -> bool:
+        with self._tables.lock:
+            if guard_id in self._tables.limits:
+                return False
+            self._tables.limits[guard_id] = 1
+            return True
+
+
 class MemoryGuards:
     """The OneTimeGuards and Suppressions ports."""
 
@@ -485,7 +509,7 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
     }
     services = wire(
         Settings(**values),  # type: ignore[arg-type]
-        Adapters(catalog, store, guards, mailer, queues, schedules),
+        Adapters(catalog, store, guards, mailer, queues, schedules, MemoryLimits(tables)),
         token_key=TOKEN_KEY,
         callback_secret=lambda: CALLBACK_SECRET,
         clock=clock,

@@ -22,6 +22,7 @@ GOOD: dict[str, Any] = {
     "last_name": "Lovelace",
     "company": "Analytical Engines",
     "accept_terms": True,
+    "altcha": "a solution (the fake services take any)",
 }
 
 
@@ -34,8 +35,17 @@ class FakeRegistrar:
         raise Registered(request)
 
 
+class FakeChallenges:
+    def check(self, payload: str) -> str:
+        return payload
+
+    def spend(self, solution: str) -> None:
+        pass
+
+
 class FakeServices:
     registrar = FakeRegistrar()
+    challenges = FakeChallenges()
 
 
 APP = create_app()

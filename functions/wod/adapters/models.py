@@ -1,4 +1,4 @@
-"""PynamoDB models of the three tables that `template.yaml` declares.
+"""PynamoDB models of the four tables that `template.yaml` declares.
 
 `tests/unit/test_template_tables.py` holds the template's keys, indexes and TTL attributes
 against these models, so the two cannot drift.
@@ -110,8 +110,20 @@ class GuardRecord(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class LimitRecord(Model):
+    """A counter of an abuse limit (one window of one key), or a value used once."""
+
+    class Meta:
+        table_name = "wod-limits"
+
+    limit_id = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 def bind_tables(settings: Settings) -> None:
     """Point the models at the deployment's table names (once, by the service factory)."""
     WorkshopRecord.Meta.table_name = settings.workshops_table
     RegistrationRecord.Meta.table_name = settings.registrations_table
     GuardRecord.Meta.table_name = settings.guards_table
+    LimitRecord.Meta.table_name = settings.limits_table

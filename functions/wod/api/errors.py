@@ -108,6 +108,11 @@ def install(app: APIGatewayHttpResolver) -> None:
         message = "Mail to this address bounced or was reported as spam; use another address."
         return error_response(422, "validation_error", message, {"email": message})
 
+    @app.exception_handler(errors.ChallengeError)
+    def _challenge(exc: errors.ChallengeError) -> Response[str]:
+        message = f"The proof of work was refused: {exc}."
+        return error_response(422, exc.code, message, {"altcha": message})
+
     @app.exception_handler(errors.DomainFullError)
     def _domain_full(exc: errors.DomainFullError) -> Response[str]:
         message = (

@@ -54,6 +54,12 @@ class DomainFullError(WodError):
     code = "domain_full"
 
 
+class ChallengeError(WodError):
+    """The registration's proof of work (field `altcha`) is missing, wrong, expired or reused."""
+
+    code = "altcha_rejected"
+
+
 class SuppressedAddressError(WodError):
     """The address bounced or complained before: no mail may be sent to it."""
 

@@ -131,6 +131,13 @@ class OneTimeGuards(Protocol):
         ...
 
 
+class Counters(Protocol):
+    def take(self, counter_id: str, limit: int, expires_at: datetime) -> bool:
+        """Count one more if the counter is below `limit` (atomically); False, and nothing
+        counted, if it is not. The counter is forgotten after `expires_at`."""
+        ...
+
+
 class BackendPresence(Protocol):
     """When each backend's agent last said it was working (its progress reports)."""
 
@@ -149,6 +156,10 @@ class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
 
 class Guards(OneTimeGuards, Suppressions, BackendPresence, Protocol):
     """The guards table's ports."""
+
+
+class Limits(Counters, OneTimeGuards, Protocol):
+    """The limits table's ports: abuse counters and proof-of-work solutions used once."""
 
 
 class Pools(Catalog, WarmPool, Protocol):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from wod.adapters.guards import GuardStore
+from wod.adapters.limits import LimitStore
 from wod.adapters.mailer import SesMailer
 from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
@@ -23,6 +24,7 @@ from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
+from .challenges import Challenges, challenge_key
 from .follow_ups import FollowUps
 from .lifecycle import Lifecycle
 from .links import Hubs, Links
@@ -30,7 +32,7 @@ from .mail_events import MailEvents
 from .notifications import Notifier
 from .orders import OrderDesk
 from .participants import Participants
-from .ports import Clock, Guards, Mailer, OrderQueues, Pools, Schedules, Store
+from .ports import Clock, Guards, Limits, Mailer, OrderQueues, Pools, Schedules, Store
 from .registrations import Registrar
 from .sessions import Sessions
 from .sweep import Sweeper, SweepTimings
@@ -51,6 +53,7 @@ class Adapters:
     mailer: Mailer
     queues: OrderQueues
     schedules: Schedules
+    limits: Limits
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Services:
     lifecycle: Lifecycle
     sweeper: Sweeper
     mail_events: MailEvents
+    challenges: Challenges
 
     @property
     def workshops(self) -> Pools:
@@ -88,6 +92,7 @@ def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
         schedules=EventBridgeSchedules(
             settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
         ),
+        limits=LimitStore(),
     )
 
 
@@ -207,6 +212,13 @@ def wire(
         lifecycle=lifecycle,
         sweeper=sweeper,
         mail_events=MailEvents(adapters.guards),
+        challenges=Challenges(
+            key=challenge_key(token_key),
+            once=adapters.limits,
+            clock=clock,
+            max_number=settings.altcha_max_number,
+            lifetime_seconds=settings.altcha_lifetime_seconds,
+        ),
     )
 
 

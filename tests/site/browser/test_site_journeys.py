@@ -12,6 +12,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from tests.support.altcha import solved
+
 pytestmark = pytest.mark.slow
 
 TINY_ID = "site-tiny-101"  # the one-seat workshop of conftest.extra_workshops
@@ -31,14 +33,17 @@ def fill_form(page: Page, email: str, *, accept: bool = True) -> None:
 def register_via_api(site: Any, workshop_id: str, email: str) -> requests.Response:
     return requests.post(
         site.api_url + "registrations",
-        json={
-            "workshop_id": workshop_id,
-            "email": email,
-            "first_name": "Seat",
-            "last_name": "Taker",
-            "company": "Tests",
-            "accept_terms": True,
-        },
+        json=solved(
+            site.api_url,
+            {
+                "workshop_id": workshop_id,
+                "email": email,
+                "first_name": "Seat",
+                "last_name": "Taker",
+                "company": "Tests",
+                "accept_terms": True,
+            },
+        ),
         timeout=30,
     )
 
