@@ -1,5 +1,6 @@
 // A workshop's page: live seats and the registration form (POST /api/registrations).
 import { api, every } from "./api.js";
+import { proofOfWork, refusedProof } from "./proof.js";
 import { showSeats } from "./seats.js";
 
 const REFRESH_MS = 15000;
@@ -106,7 +107,19 @@ function setupForm(form) {
   const workshopId = form.dataset.wodRegister;
   const alert = form.querySelector("[data-wod-form-alert]");
   const button = form.querySelector('button[type="submit"]');
+  const proof = proofOfWork(form.querySelector("altcha-widget"));
   let busy = false;
+
+  const send = async (values) => {
+    setAlert(alert, "info", "Checking automatically that a person is registering…");
+    const altcha = await proof.solution();
+    setAlert(alert, "info", "Sending your registration…");
+    // A registration may wait for a cold start, a seat and three follow-ups: allow it time.
+    return api("POST", "registrations", {
+      body: { workshop_id: workshopId, ...values, altcha },
+      timeoutMs: 30000,
+    });
+  };
 
   const onSubmit = async (event) => {
     event.preventDefault();
@@ -121,13 +134,16 @@ function setupForm(form) {
     busy = true;
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
-    setAlert(alert, "info", "Sending your registration…");
     try {
-      // A registration may wait for a cold start, a seat and three follow-ups: allow it time.
-      const result = await api("POST", "registrations", {
-        body: { workshop_id: workshopId, ...values },
-        timeoutMs: 30000,
-      });
+      let result;
+      try {
+        result = await send(values);
+      } catch (error) {
+        if (!refusedProof(error)) throw error;
+        // Expired while the form stayed open, or spent by an earlier attempt: once more.
+        proof.renew();
+        result = await send(values);
+      }
       const done = document.createElement("div");
       done.className = "wod-form__done";
       done.setAttribute("role", "status");
@@ -147,6 +163,7 @@ function setupForm(form) {
       form.replaceWith(done);
       done.focus();
     } catch (error) {
+      proof.renew(); // a solution is spent by the request that carried it
       if (error.status === 422 && error.body && error.body.fields) {
         showProblems(form, alert, error.body.fields, "");
       } else {
@@ -160,7 +177,10 @@ function setupForm(form) {
     }
   };
   form.addEventListener("submit", onSubmit);
-  return () => form.removeEventListener("submit", onSubmit);
+  return () => {
+    form.removeEventListener("submit", onSubmit);
+    proof.stop();
+  };
 }
 
 /** Mount on a workshop page; returns the cleanup for instant navigation. */
