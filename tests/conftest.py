@@ -38,6 +38,13 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             "WOD_DOMAIN_CAP_EXEMPT": json.dumps(LOAD_TEST_DOMAINS),
             # A proof of work the tests solve in milliseconds (the default is a real one).
             "WOD_ALTCHA_MAX_NUMBER": "2000",
+            # The load tests send hundreds of registrations from one address, some of them for
+            # one person; tests/integration/test_limits.py holds the limits on a gateway of
+            # its own.
+            "WOD_LIMIT_SOURCE_PER_MINUTE": "100000",
+            "WOD_LIMIT_SOURCE_PER_DAY": "100000",
+            "WOD_LIMIT_PERSON_PER_HOUR": "1000",
+            "WOD_LIMIT_PERSON_PER_DAY": "1000",
         },
     )
     catalog = load_catalog([REPO_ROOT / "workshops"])

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     # long a challenge may be solved and sent (time to fill in the form).
     altcha_max_number: int = Field(default=100_000, ge=1)
     altcha_lifetime_seconds: int = Field(default=1800, ge=10)
+    # Abuse limits, counted in the limits table (0: no limit). Per source address: a booth
+    # behind one NAT registers 50 people in a minute and hundreds a day. Per person (the
+    # canonical address): a few attempts. Mails per person and day, every kind included.
+    limit_source_per_minute: int = Field(default=60, ge=0)
+    limit_source_per_day: int = Field(default=1000, ge=0)
+    limit_person_per_hour: int = Field(default=5, ge=0)
+    limit_person_per_day: int = Field(default=10, ge=0)
+    limit_mails_per_person_per_day: int = Field(default=20, ge=0)
     # Seats of one workshop that addresses of one domain may hold (0: no cap), so a catch-all
     # domain cannot take a room; the exempt domains (JSON list, subdomains included) have none.
     domain_cap_per_workshop: int = 10

@@ -14,8 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.memory import MemoryCatalog, MemoryGuards, MemoryStore, MemoryTables
+from tests.support.memory import (
+    MemoryCatalog,
+    MemoryGuards,
+    MemoryLimits,
+    MemoryStore,
+    MemoryTables,
+)
 from wod.adapters.guards import GuardStore
+from wod.adapters.limits import LimitStore
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.workshops import WorkshopStore
 from wod.domain.errors import (
@@ -43,17 +50,20 @@ class Ports:
     catalog: WorkshopStore | MemoryCatalog
     store: RegistrationStore | MemoryStore
     guards: GuardStore | MemoryGuards
+    limits: LimitStore | MemoryLimits
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def ports(request: pytest.FixtureRequest) -> Iterator[Ports]:
     if request.param == "memory":
         tables = MemoryTables()
-        yield Ports(MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables))
+        yield Ports(
+            MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables), MemoryLimits(tables)
+        )
         return
     stack: LocalStack = request.getfixturevalue("local_stack")
     stack.settings()  # points boto3 and PynamoDB at the stack's endpoint
-    yield Ports(WorkshopStore(), RegistrationStore(), GuardStore())
+    yield Ports(WorkshopStore(), RegistrationStore(), GuardStore(), LimitStore())
 
 
 def new_workshop(ports: Ports, seats: int = 3, **fields: Any) -> Workshop:
@@ -480,3 +490,34 @@ def test_a_backends_last_sign_of_life_is_kept(ports: Ports) -> None:
     ports.guards.seen(backend, NOW)
     ports.guards.seen(backend, NOW + timedelta(minutes=1))
     assert ports.guards.last_seen(backend) == NOW + timedelta(minutes=1)
+
+
+# -- the limits table --------------------------------------------------------------------------
+
+
+def test_a_counter_counts_up_to_its_limit_and_no_further(ports: Ports) -> None:
+    counter = f"ip#60#{uuid.uuid4().hex}#0"
+    until = NOW + timedelta(minutes=2)
+    assert [ports.limits.take(counter, 3, until) for _ in range(5)] == [True] * 3 + [False] * 2
+    assert ports.limits.take(f"{counter}-other", 3, until)
+
+
+def test_concurrent_takes_never_count_past_the_limit(ports: Ports) -> None:
+    counter = f"ip#60#{uuid.uuid4().hex}#0"
+    results: list[bool] = []
+
+    def take() -> None:
+        results.append(ports.limits.take(counter, 5, NOW + timedelta(minutes=2)))
+
+    threads = [threading.Thread(target=take) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == [False] * 7 + [True] * 5
+
+
+def test_a_solution_is_used_once_in_the_limits_table(ports: Ports) -> None:
+    value = f"altcha#{uuid.uuid4().hex}"
+    assert ports.limits.use_once(value, NOW + timedelta(minutes=10))
+    assert not ports.limits.use_once(value, NOW + timedelta(minutes=10))

@@ -43,9 +43,15 @@ class FakeChallenges:
         pass
 
 
+class FakeThrottle:
+    def admit_registration(self, source: str, person: str) -> None:
+        pass
+
+
 class FakeServices:
     registrar = FakeRegistrar()
     challenges = FakeChallenges()
+    throttle = FakeThrottle()
 
 
 APP = create_app()

@@ -48,13 +48,18 @@ MESSAGES: dict[str, str] = {
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
     body = ErrorBody(error=code, message=message, fields=fields or {})
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=body.model_dump_json(exclude_defaults=True),
+        headers=headers,
     )
 
 
@@ -107,6 +112,12 @@ def install(app: APIGatewayHttpResolver) -> None:
     def _suppressed(exc: errors.SuppressedAddressError) -> Response[str]:
         message = "Mail to this address bounced or was reported as spam; use another address."
         return error_response(422, "validation_error", message, {"email": message})
+
+    @app.exception_handler(errors.RateLimitedError)
+    def _limited(exc: errors.RateLimitedError) -> Response[str]:
+        who = "this network address" if exc.scope == "ip" else "this address"
+        message = f"Too many registrations from {who} for now; try again in {exc.retry_after} s."
+        return error_response(429, exc.code, message, headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(errors.ChallengeError)
     def _challenge(exc: errors.ChallengeError) -> Response[str]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import Field
 
+from wod.domain.addresses import canonical_address
 from wod.domain.participants import RegistrationRequest
 from wod.services.wiring import Services
 
@@ -78,6 +80,8 @@ def _services() -> Services:
             409: "No seat is free: `workshop_full`; or the address's domain holds as many "
             "seats of this workshop as one domain may: `domain_full` (field `email`)",
             415: "The body is not sent as JSON: `unsupported_media_type`",
+            429: "Too many registrations from this network address or for this person in a "
+            "while: `rate_limited`, with `Retry-After` (seconds)",
             422: "Invalid fields, each named in `fields` (`body` when the body is not a JSON "
             "object): `validation_error`; or the proof of work is wrong, expired or used "
             "already: `altcha_rejected` (field `altcha`)",
@@ -86,8 +90,11 @@ def _services() -> Services:
 )
 def register(request: RegistrationForm) -> Response[RegistrationAccepted]:
     services = _services()
-    # Checked first (pure), spent only once the request is allowed, just before the claim.
+    # In this order, each before anything is written: the proof of work checked (pure, so junk
+    # costs no write and cannot use up anyone's limits), the limits counted, the proof spent.
     solution = services.challenges.check(request.altcha)
+    source = cast(APIGatewayProxyEventV2, router.current_event).request_context.http.source_ip
+    services.throttle.admit_registration(source, canonical_address(request.normalized_email))
     services.challenges.spend(solution)
     outcome = services.registrar.register(request)
     metrics.add_metric(

@@ -60,6 +60,17 @@ class ChallengeError(WodError):
     code = "altcha_rejected"
 
 
+class RateLimitedError(WodError):
+    """Too many registrations from one source address, or for one person, in a window."""
+
+    code = "rate_limited"
+
+    def __init__(self, scope: str, retry_after: int) -> None:
+        super().__init__(f"{scope}: retry after {retry_after} s")
+        self.scope = scope
+        self.retry_after = retry_after
+
+
 class SuppressedAddressError(WodError):
     """The address bounced or complained before: no mail may be sent to it."""
 

@@ -20,6 +20,7 @@ from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
 from wod.adapters.secrets import callback_secret, token_key
 from wod.adapters.workshops import WorkshopStore
+from wod.domain.limits import Limit
 from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
 
@@ -36,6 +37,7 @@ from .ports import Clock, Guards, Limits, Mailer, OrderQueues, Pools, Schedules,
 from .registrations import Registrar
 from .sessions import Sessions
 from .sweep import Sweeper, SweepTimings
+from .throttle import LimitRules, Throttle
 from .warm_seats import WarmSeats
 
 
@@ -71,6 +73,7 @@ class Services:
     sweeper: Sweeper
     mail_events: MailEvents
     challenges: Challenges
+    throttle: Throttle
 
     @property
     def workshops(self) -> Pools:
@@ -79,6 +82,20 @@ class Services:
     @property
     def store(self) -> Store:
         return self.adapters.store
+
+
+def limits_of(settings: Settings) -> LimitRules:
+    return LimitRules(
+        per_source=(
+            Limit("ip", settings.limit_source_per_minute, 60),
+            Limit("ip", settings.limit_source_per_day, 86_400),
+        ),
+        per_person=(
+            Limit("person", settings.limit_person_per_hour, 3_600),
+            Limit("person", settings.limit_person_per_day, 86_400),
+        ),
+        mails_per_person=Limit("mail", settings.limit_mails_per_person_per_day, 86_400),
+    )
 
 
 def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
@@ -110,6 +127,7 @@ def wire(
     links = Links(settings.site_url or str(branding.site_url))
     hubs = Hubs(dict(settings.backend_hubs))
     store, catalog = adapters.store, adapters.catalog
+    throttle = Throttle(counters=adapters.limits, clock=clock, limits=limits_of(settings))
     notifier = Notifier(
         branding,
         links,
@@ -117,6 +135,7 @@ def wire(
         token_key,
         clock,
         suppressed=adapters.guards.is_suppressed,
+        mail_allowed=throttle.allow_mail,
     )
     orders = OrderDesk(adapters.queues, token_key, clock)
     follow_ups = FollowUps(
@@ -219,6 +238,7 @@ def wire(
             max_number=settings.altcha_max_number,
             lifetime_seconds=settings.altcha_lifetime_seconds,
         ),
+        throttle=throttle,
     )
 
 
