@@ -10,7 +10,6 @@ own service. Targets (issue #10): median solve <= 1 s, check <= 1 ms per request
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import statistics
 import tempfile
@@ -23,10 +22,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from altcha.v1 import solve_challenge
 from playwright.sync_api import sync_playwright
 
 from wod.local.browser import CHROMIUM, CHROMIUM_ARGS
+from wod.local.proof import solution_for
 from wod.services.challenges import Challenges, challenge_key
 from wod.settings import Settings
 
@@ -70,15 +69,6 @@ class Once:
         fresh = guard_id not in self.seen
         self.seen.add(guard_id)
         return fresh
-
-
-def solution_for(challenge: dict[str, Any]) -> str:
-    solved = solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
-    )
-    assert solved is not None
-    fields = {k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")}
-    return base64.b64encode(json.dumps({**fields, "number": solved.number}).encode()).decode()
 
 
 def service(max_number: int) -> Challenges:

@@ -14,8 +14,6 @@ one more per mail), SES, SQS, Scheduler and the handler.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import statistics
 import tempfile
 import time
@@ -27,23 +25,12 @@ from pathlib import Path
 import boto3
 import requests
 import yaml
-from altcha.v1 import solve_challenge
 
+from wod.local.proof import solve
 from wod.local.stack import LocalStack, free_port
 from wod.settings import REPO_ROOT, Settings
 from wod_contracts.branding import load_branding
 from wod_contracts.catalog import load_catalog
-
-
-def solve(api_url: str, session: requests.Session) -> str:
-    """A solved challenge of the API (the `altcha` field), as any ALTCHA v1 client makes it."""
-    challenge = session.get(api_url + "challenge", timeout=30).json()
-    solved = solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
-    )
-    assert solved is not None
-    fields = {k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")}
-    return base64.b64encode(json.dumps({**fields, "number": solved.number}).encode()).decode()
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,37 +1,15 @@
-"""Solving the registration's proof of work as a script would (`GET /api/challenge`, then the
-ALTCHA v1 solution in the field `altcha`): every test that registers goes through it."""
+"""Every test that registers solves the proof of work as a script would (`wod.local.proof`):
+`solved(api_url, body)` is the body with a fresh solution in `altcha`."""
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import requests
-from altcha.v1 import solve_challenge
 
+from wod.local.proof import solution_for, solve
 
-def solution_for(challenge: dict[str, Any]) -> str:
-    """The `altcha` field for a challenge as `GET /api/challenge` answers it."""
-    solved = solve_challenge(
-        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
-    )
-    assert solved is not None, f"no number up to maxnumber solves {challenge}"
-    payload = {
-        "algorithm": challenge["algorithm"],
-        "challenge": challenge["challenge"],
-        "number": solved.number,
-        "salt": challenge["salt"],
-        "signature": challenge["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
-
-
-def solve(api_url: str, session: requests.Session | None = None) -> str:
-    """Fetch a new challenge from the API at `api_url` (…/api/) and solve it."""
-    response = (session or requests).get(api_url + "challenge", timeout=30)
-    response.raise_for_status()
-    return solution_for(response.json())
+__all__ = ["solution_for", "solve", "solved"]
 
 
 def solved(
