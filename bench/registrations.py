@@ -4,9 +4,11 @@ writes one registration needs, in the same run against the same local AWS endpoi
     .venv/bin/python bench/registrations.py [--registrations 200] [--concurrency 16]
 
 A registration costs, in DynamoDB: one consistent GetItem of the pool, one TransactWriteItems
-(pool update + registration put + email guard put), three UpdateItems striking off the
-follow-ups and one conditional UpdateItem to `deploying`. The "bare" run issues exactly those
-calls with boto3; the gateway run adds HTTP, validation, SES, SQS, Scheduler and the handler.
+(pool update + registration put + email guard put + its domain's share), three UpdateItems
+striking off the follow-ups and one conditional UpdateItem to `deploying`. The "bare" run
+issues the calls of the seat itself with boto3; the gateway run adds HTTP, validation, the
+proof of work's check and one-time use, the limits' counters (four conditional UpdateItems,
+one more per mail), SES, SQS, Scheduler and the handler.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import boto3
 import requests
 import yaml
 
+from wod.local.proof import solve
 from wod.local.stack import LocalStack, free_port
 from wod.settings import REPO_ROOT, Settings
 from wod_contracts.branding import load_branding
@@ -153,7 +156,16 @@ def main() -> None:
     args = parser.parse_args()
     count, concurrency = args.registrations, args.concurrency
 
-    stack = LocalStack(aws_port=free_port(), gateway_port=free_port())
+    stack = LocalStack(
+        aws_port=free_port(),
+        gateway_port=free_port(),
+        # Every registration comes from this one address: the per-source limits are raised
+        # (their counters are still counted, so their cost is in the figures).
+        extra_env={
+            "WOD_LIMIT_SOURCE_PER_MINUTE": str(100 * count),
+            "WOD_LIMIT_SOURCE_PER_DAY": str(100 * count),
+        },
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         workshop_dir(root, "bench-api", count, 1)
@@ -173,16 +185,22 @@ def main() -> None:
                 ),
             )
 
+            # The proof of work is the client's (a browser's) work: solved before the clock
+            # starts, at the default difficulty; the API's check and one-time use are timed.
+            # A domain per person, so that each claim counts its domain's share too.
+            solutions = [solve(stack.api_url, session) for _ in range(count)]
+
             def register(i: int) -> None:
                 response = session.post(
                     stack.api_url + "registrations",
                     json={
                         "workshop_id": "bench-api",
-                        "email": f"bench{i}@example.org",
+                        "email": f"bench{i}@b{i}.example.org",
                         "first_name": "Bench",
                         "last_name": "Mark",
                         "company": "Bench",
                         "accept_terms": True,
+                        "altcha": solutions[i],
                     },
                     timeout=120,
                 )

@@ -28,6 +28,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from wod.local.events import LocalContext, request_to_event
+from wod.local.proof import solution_for
 from wod.local.stack import LocalStack, free_port
 from wod.settings import REPO_ROOT, get_settings
 from wod.templates import expected_grants
@@ -146,10 +147,13 @@ class Journeys:
             "last_name": str(n),
             "company": "Tracing",
             "accept_terms": True,
+            "altcha": solution_for(json.loads(self.api("GET", "/api/challenge", b"")["body"])),
         }
         return self.api("POST", "/api/registrations", json.dumps(person).encode())
 
-    def orders(self) -> list[Any]:
+    def orders(self, registrations_only: bool = True) -> list[Any]:
+        """The orders queued since the last call (without the warm seats' PREPAREs, which a
+        registration's top-up sends too, unless asked for)."""
         from wod_contracts.orders import Order
 
         sqs = boto3.client("sqs")
@@ -161,6 +165,8 @@ class Journeys:
                 for message in messages:
                     found.append(Order.model_validate_json(message["Body"]))
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if registrations_only:
+            return [order for order in found if order.verb.value != "PREPARE"]
         return found
 
     def callback(self, order: Any, succeeded: bool = True) -> dict[str, Any]:
@@ -311,6 +317,7 @@ def main() -> int:
         settings.workshops_table: "WorkshopsTable",
         settings.registrations_table: "RegistrationsTable",
         settings.guards_table: "GuardsTable",
+        settings.limits_table: "LimitsTable",
     }
     missing_any = False
     for function, expected in EXPECTED_GRANTS.items():

@@ -18,6 +18,7 @@ from wod_contracts.catalog import load_catalog
 
 # A second backend, so that routing orders to each backend's own queue is tested.
 OTHER_BACKEND = "second"
+LOAD_TEST_DOMAINS = ["race.example"]
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,21 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         site_dir=REPO_ROOT / "site" / "build",
         log_dir=tmp_path_factory.mktemp("stack-logs"),
         # Start links need a hub URL; the tests that log in start a real hub of their own.
-        extra_env={"WOD_BACKEND_HUBS": json.dumps({"default": "http://127.0.0.1:8000"})},
+        extra_env={
+            "WOD_BACKEND_HUBS": json.dumps({"default": "http://127.0.0.1:8000"}),
+            # The load tests register hundreds of people of one domain; the default cap holds
+            # for every other domain (tests/integration/test_one_person.py).
+            "WOD_DOMAIN_CAP_EXEMPT": json.dumps(LOAD_TEST_DOMAINS),
+            # A proof of work the tests solve in milliseconds (the default is a real one).
+            "WOD_ALTCHA_MAX_NUMBER": "2000",
+            # The load tests send hundreds of registrations from one address, some of them for
+            # one person; tests/integration/test_limits.py holds the limits on a gateway of
+            # its own.
+            "WOD_LIMIT_SOURCE_PER_MINUTE": "100000",
+            "WOD_LIMIT_SOURCE_PER_DAY": "100000",
+            "WOD_LIMIT_PERSON_PER_HOUR": "1000",
+            "WOD_LIMIT_PERSON_PER_DAY": "1000",
+        },
     )
     catalog = load_catalog([REPO_ROOT / "workshops"])
     try:

@@ -18,6 +18,7 @@ from types import FrameType
 import requests
 
 from wod.local.inbox import Credentials, credentials
+from wod.local.proof import solve
 from wod.seed import PRIVATE_ENV
 
 PREVIEW_EMAIL = "author@example.org"
@@ -90,6 +91,7 @@ def ready_seat(
             "last_name": "Author",
             "company": "Preview",
             "accept_terms": True,
+            "altcha": solve(api),  # the proof of work a registration carries
         },
         timeout=60,
     )

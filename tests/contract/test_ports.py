@@ -14,11 +14,19 @@ from typing import Any
 
 import pytest
 
-from tests.support.memory import MemoryCatalog, MemoryGuards, MemoryStore, MemoryTables
+from tests.support.memory import (
+    MemoryCatalog,
+    MemoryGuards,
+    MemoryLimits,
+    MemoryStore,
+    MemoryTables,
+)
 from wod.adapters.guards import GuardStore
+from wod.adapters.limits import LimitStore
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.workshops import WorkshopStore
 from wod.domain.errors import (
+    DomainFullError,
     DuplicateRegistrationError,
     InvalidTransitionError,
     RegistrationNotFoundError,
@@ -42,17 +50,20 @@ class Ports:
     catalog: WorkshopStore | MemoryCatalog
     store: RegistrationStore | MemoryStore
     guards: GuardStore | MemoryGuards
+    limits: LimitStore | MemoryLimits
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def ports(request: pytest.FixtureRequest) -> Iterator[Ports]:
     if request.param == "memory":
         tables = MemoryTables()
-        yield Ports(MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables))
+        yield Ports(
+            MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables), MemoryLimits(tables)
+        )
         return
     stack: LocalStack = request.getfixturevalue("local_stack")
     stack.settings()  # points boto3 and PynamoDB at the stack's endpoint
-    yield Ports(WorkshopStore(), RegistrationStore(), GuardStore())
+    yield Ports(WorkshopStore(), RegistrationStore(), GuardStore(), LimitStore())
 
 
 def new_workshop(ports: Ports, seats: int = 3, **fields: Any) -> Workshop:
@@ -92,6 +103,14 @@ def claimed(ports: Ports, workshop: Workshop, student: int | None = None) -> Reg
     student = student or workshop.students.first
     registration = planned(workshop, student)
     ports.store.claim_seat(registration)
+    return registration
+
+
+def claimed_as(
+    ports: Ports, workshop: Workshop, student: int, email: str, cap: int | None = None
+) -> Registration:
+    registration = planned(workshop, student, email=email)
+    ports.store.claim_seat(registration, domain_cap=cap)
     return registration
 
 
@@ -159,6 +178,49 @@ def test_a_second_claim_by_the_same_address_names_the_holder(ports: Ports) -> No
     assert workshop.students.last in free_of(ports, workshop)
     with pytest.raises(RegistrationNotFoundError):
         ports.store.get(again.registration_id)
+
+
+def test_the_guard_compares_the_canonical_address(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    first = claimed_as(ports, workshop, workshop.students.first, "Ada.Lovelace+one@Gmail.com")
+    assert first.email == "ada.lovelace+one@gmail.com"  # the mail goes where it was typed
+    assert ports.store.holder(workshop.id, "adalovelace@gmail.com") == first.registration_id
+    again = planned(workshop, workshop.students.last, email="adalovelace+two@googlemail.com")
+    with pytest.raises(DuplicateRegistrationError) as raised:
+        ports.store.claim_seat(again)
+    assert raised.value.registration_id == first.registration_id
+
+
+def test_a_domain_takes_no_more_than_its_cap_and_gets_a_seat_back_on_release(
+    ports: Ports,
+) -> None:
+    workshop = new_workshop(ports, seats=4)
+    domain = f"{uuid.uuid4().hex[:8]}.example"
+    first, second = (
+        claimed_as(ports, workshop, student, f"p{student}@{domain}", cap=2)
+        for student in (workshop.students.first, workshop.students.first + 1)
+    )
+    third = planned(workshop, workshop.students.first + 2, email=f"p3@{domain}")
+    with pytest.raises(DomainFullError):
+        ports.store.claim_seat(third, domain_cap=2)
+    assert workshop.students.first + 2 in free_of(ports, workshop)
+    with pytest.raises(RegistrationNotFoundError):
+        ports.store.get(third.registration_id)
+    # Another domain, and the same domain without a cap (exempt), still get seats.
+    claimed_as(ports, workshop, workshop.students.first + 2, "x@other.example", cap=2)
+    ports.store.apply(first, to_failed(first.order_id, "gone"), NOW)
+    claimed_as(ports, workshop, workshop.students.first, f"p4@{domain}", cap=2)
+    assert second.registration_id
+
+
+def test_a_duplicate_is_told_before_a_full_domain(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    domain = f"{uuid.uuid4().hex[:8]}.example"
+    first = claimed_as(ports, workshop, workshop.students.first, f"a@{domain}", cap=1)
+    again = planned(workshop, workshop.students.last, email=f"a+again@{domain}")
+    with pytest.raises(DuplicateRegistrationError):
+        ports.store.claim_seat(again, domain_cap=1)
+    assert ports.store.holder(workshop.id, f"a@{domain}") == first.registration_id
 
 
 def test_an_inactive_workshop_gives_no_seat(ports: Ports) -> None:
@@ -428,3 +490,34 @@ def test_a_backends_last_sign_of_life_is_kept(ports: Ports) -> None:
     ports.guards.seen(backend, NOW)
     ports.guards.seen(backend, NOW + timedelta(minutes=1))
     assert ports.guards.last_seen(backend) == NOW + timedelta(minutes=1)
+
+
+# -- the limits table --------------------------------------------------------------------------
+
+
+def test_a_counter_counts_up_to_its_limit_and_no_further(ports: Ports) -> None:
+    counter = f"ip#60#{uuid.uuid4().hex}#0"
+    until = NOW + timedelta(minutes=2)
+    assert [ports.limits.take(counter, 3, until) for _ in range(5)] == [True] * 3 + [False] * 2
+    assert ports.limits.take(f"{counter}-other", 3, until)
+
+
+def test_concurrent_takes_never_count_past_the_limit(ports: Ports) -> None:
+    counter = f"ip#60#{uuid.uuid4().hex}#0"
+    results: list[bool] = []
+
+    def take() -> None:
+        results.append(ports.limits.take(counter, 5, NOW + timedelta(minutes=2)))
+
+    threads = [threading.Thread(target=take) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == [False] * 7 + [True] * 5
+
+
+def test_a_solution_is_used_once_in_the_limits_table(ports: Ports) -> None:
+    value = f"altcha#{uuid.uuid4().hex}"
+    assert ports.limits.use_once(value, NOW + timedelta(minutes=10))
+    assert not ports.limits.use_once(value, NOW + timedelta(minutes=10))

@@ -11,6 +11,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback, send_raw, sign
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.local.stack import LocalStack
@@ -33,14 +34,17 @@ def register(local_stack: LocalStack, order_log: OrderLog, workshop: str) -> Reg
     def _register(email: str) -> Order:
         response = requests.post(
             local_stack.api_url + "registrations",
-            json={
-                "workshop_id": workshop,
-                "email": email,
-                "first_name": "Dorothy",
-                "last_name": "Vaughan",
-                "company": "NASA",
-                "accept_terms": True,
-            },
+            json=solved(
+                local_stack.api_url,
+                {
+                    "workshop_id": workshop,
+                    "email": email,
+                    "first_name": "Dorothy",
+                    "last_name": "Vaughan",
+                    "company": "NASA",
+                    "accept_terms": True,
+                },
+            ),
             timeout=30,
         )
         assert response.status_code == 202

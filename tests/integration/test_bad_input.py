@@ -13,6 +13,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.writes import WriteCounter, Writes
 from wod.local.stack import LocalStack
@@ -24,6 +25,9 @@ GOOD: dict[str, Any] = {
     "last_name": "Person",
     "company": "Acme",
     "accept_terms": True,
+    # Fields are validated before the proof of work is looked at; a registration meant to
+    # succeed gets a solved one (`register`).
+    "altcha": "unsolved",
 }
 
 
@@ -44,7 +48,7 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     (
         "missing everything",
         {},
-        {"workshop_id", "email", "first_name", "last_name", "company", "accept_terms"},
+        {"workshop_id", "email", "first_name", "last_name", "company", "accept_terms", "altcha"},
     ),
     ("oversized first name", {**GOOD, "first_name": "A" * 500}, {"first_name"}),
     ("oversized company", {**GOOD, "company": "C" * 5000}, {"company"}),
@@ -243,7 +247,7 @@ def test_an_unknown_route_is_a_json_404(local_stack: LocalStack) -> None:
 
 
 def register(local_stack: LocalStack, email: str) -> requests.Response:
-    body = {**GOOD, "email": email}
+    body = solved(local_stack.api_url, {**GOOD, "email": email})
     return requests.post(local_stack.api_url + "registrations", json=body, timeout=30)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 
 from tests.conftest import write_workshop
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.local.stack import LocalStack, free_port
@@ -32,8 +33,10 @@ def register_all(api_url: str, bodies: list[dict[str, object]]) -> list[requests
     with requests.Session() as session, ThreadPoolExecutor(CLIENTS) as pool:
         adapter = requests.adapters.HTTPAdapter(pool_connections=CLIENTS, pool_maxsize=CLIENTS)
         session.mount("http://", adapter)
+        # Each solved beforehand, so that the registrations themselves arrive at once.
+        ready = [solved(api_url, b, session) for b in bodies]
         return list(
-            pool.map(lambda b: session.post(api_url + "registrations", json=b, timeout=60), bodies)
+            pool.map(lambda b: session.post(api_url + "registrations", json=b, timeout=60), ready)
         )
 
 

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from tests.conftest import write_workshop
+from tests.support.altcha import solve, solved
 from tests.support.orders import OrderLog
 from tests.support.writes import WriteCounter
 from wod.local.stack import LocalStack
@@ -57,6 +58,7 @@ negative_data_rejection.enabled = true
 """
 OPERATIONS = [
     ("GET", "/api/workshops"),
+    ("GET", "/api/challenge"),
     ("GET", "/api/workshops/{workshop_id}"),
     ("GET", "/api/workshops/{workshop_id}/badge.svg"),
     ("POST", "/api/registrations"),
@@ -71,7 +73,10 @@ RUNS = [
     (method, path, mode)
     for method, path in OPERATIONS
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    if not (mode is GenerationMode.NEGATIVE and path in ("/api/workshops", "/api/agent/callbacks"))
+    if not (
+        mode is GenerationMode.NEGATIVE
+        and path in ("/api/workshops", "/api/challenge", "/api/agent/callbacks")
+    )
 ]
 EXAMPLES = 25
 SETTINGS = hypothesis.settings(
@@ -97,17 +102,24 @@ def api_schema(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory
     write_workshop(root, LINKS_WORKSHOP, 7101, 7102, visibility="private")
     local_stack.seed(root)
     ada = {**ADA, "workshop_id": LINKS_WORKSHOP, "accept_terms": True}
-    assert requests.post(local_stack.api_url + "registrations", json=ada, timeout=30).ok
+    assert requests.post(
+        local_stack.api_url + "registrations", json=solved(local_stack.api_url, ada), timeout=30
+    ).ok
     return schemathesis.openapi.from_url(
         local_stack.api_url + "openapi.json", config=schemathesis.Config.from_str(CONFIG)
     )
 
 
-def steer(case: schemathesis.Case, workshop: str, fields: dict[str, str] | None) -> None:
+def steer(
+    case: schemathesis.Case, workshop: str, fields: dict[str, str] | None, api_url: str = ""
+) -> None:
     """Point a registration at one of our workshops (with these fields, if given: names and an
-    address that pass validation, so it reaches the seat claim, the mails and the queue)."""
+    address that pass validation, and a solved proof of work, so it reaches the seat claim, the
+    mails and the queue). Otherwise its `altcha` is as generated: refused, nothing written."""
     if isinstance(case.body, dict) and "workshop_id" in case.body:
         case.body = {**case.body, "workshop_id": workshop, **(fields or {})}
+        if fields and api_url:
+            case.body["altcha"] = solve(api_url)
 
 
 @dataclass(frozen=True)
@@ -242,7 +254,7 @@ def test_every_route_answers_as_documented(
         case: schemathesis.Case, choice: int, plausible: dict[str, str], mangling: Mangling
     ) -> None:
         if choice:
-            steer(case, WORKSHOP, plausible if choice == 2 else None)
+            steer(case, WORKSHOP, plausible if choice == 2 else None, local_stack.api_url)
         response, must_refuse = send(case, mangling)
         answered.append(response.status_code)
         if writes:  # a read cannot write; it is checked once for the whole run, below
@@ -269,7 +281,7 @@ def test_link_sequences_answer_as_documented(
 
     class Workflow(base):  # type: ignore[misc,valid-type]
         def step(self, input: Any) -> Any:
-            steer(input.case, LINKS_WORKSHOP, ADA)
+            steer(input.case, LINKS_WORKSHOP, ADA, local_stack.api_url)
             output = super().step(input)
             refusals.check(input.case, output.response.status_code)
             steps.append((input.case.method, input.case.path, output.response.status_code))

@@ -14,6 +14,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
+from tests.support.altcha import solved
 from tests.support.clock import Clock
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
@@ -38,14 +39,17 @@ class World:
     def register(self, workshop_id: str, email: str, first_name: str = "Annie") -> Order:
         response = requests.post(
             self.stack.api_url + "registrations",
-            json={
-                "workshop_id": workshop_id,
-                "email": email,
-                "first_name": first_name,
-                "last_name": "Easley",
-                "company": "NASA",
-                "accept_terms": True,
-            },
+            json=solved(
+                self.stack.api_url,
+                {
+                    "workshop_id": workshop_id,
+                    "email": email,
+                    "first_name": first_name,
+                    "last_name": "Easley",
+                    "company": "NASA",
+                    "accept_terms": True,
+                },
+            ),
             timeout=30,
         )
         assert response.status_code == 202, response.text
@@ -243,14 +247,17 @@ def test_a_name_is_escaped_in_every_mail_and_markup_and_line_breaks_are_refused(
     for first_name in ("Eve\r\nBcc: victim@life.example", '<script>alert("x")</script>'):
         refused = requests.post(
             world.stack.api_url + "registrations",
-            json={
-                "workshop_id": "life-clean",
-                "email": "bcc@life.example",
-                "first_name": first_name,
-                "last_name": "X",
-                "company": "Y",
-                "accept_terms": True,
-            },
+            json=solved(
+                world.stack.api_url,
+                {
+                    "workshop_id": "life-clean",
+                    "email": "bcc@life.example",
+                    "first_name": first_name,
+                    "last_name": "X",
+                    "company": "Y",
+                    "accept_terms": True,
+                },
+            ),
             timeout=30,
         )
         assert refused.status_code == 422 and set(refused.json()["fields"]) == {"first_name"}

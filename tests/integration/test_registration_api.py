@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import OTHER_BACKEND, write_workshop
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.local.stack import LocalStack
@@ -72,7 +73,9 @@ def test_registering_takes_a_seat_mails_welcome_and_queues_a_create_order(
 ) -> None:
     before = requests.get(local_stack.api_url + "workshops/api-main", timeout=10).json()
     response = requests.post(
-        local_stack.api_url + "registrations", json=person("api-main", "kj@api.example"), timeout=30
+        local_stack.api_url + "registrations",
+        json=solved(local_stack.api_url, person("api-main", "kj@api.example")),
+        timeout=30,
     )
     assert response.status_code == 202
     accepted = response.json()
@@ -99,7 +102,7 @@ def test_registering_takes_a_seat_mails_welcome_and_queues_a_create_order(
 def test_a_wrong_or_missing_token_is_a_plain_404(local_stack: LocalStack, workshops: Path) -> None:
     response = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-main", "tok@api.example"),
+        json=solved(local_stack.api_url, person("api-main", "tok@api.example")),
         timeout=30,
     )
     registration_id = response.json()["registration_id"]
@@ -118,7 +121,11 @@ def test_ending_early_queues_a_cleanup_and_keeps_the_seat_until_it_is_done(
     local_stack: LocalStack, order_log: OrderLog, workshops: Path
 ) -> None:
     email = "early@api.example"
-    requests.post(local_stack.api_url + "registrations", json=person("api-main", email), timeout=30)
+    requests.post(
+        local_stack.api_url + "registrations",
+        json=solved(local_stack.api_url, person("api-main", email)),
+        timeout=30,
+    )
     registration_id, token = status_link(local_stack, email)
     url = f"{local_stack.api_url}registrations/{registration_id}"
     ended = requests.delete(url, params={"token": token}, timeout=30)
@@ -138,19 +145,19 @@ def test_a_full_workshop_is_409_but_its_holder_still_gets_202(
 ) -> None:
     first = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-tiny", "one@api.example"),
+        json=solved(local_stack.api_url, person("api-tiny", "one@api.example")),
         timeout=30,
     )
     assert first.status_code == 202
     full = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-tiny", "two@api.example"),
+        json=solved(local_stack.api_url, person("api-tiny", "two@api.example")),
         timeout=30,
     )
     assert full.status_code == 409 and full.json()["error"] == "workshop_full"
     again = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-tiny", "ONE@api.example"),
+        json=solved(local_stack.api_url, person("api-tiny", "ONE@api.example")),
         timeout=30,
     )
     assert again.status_code == 202
@@ -161,7 +168,7 @@ def test_inactive_and_unknown_workshops_are_404(local_stack: LocalStack, worksho
     for workshop_id in ("api-inactive", "nope-404"):
         response = requests.post(
             local_stack.api_url + "registrations",
-            json=person(workshop_id, "x@api.example"),
+            json=solved(local_stack.api_url, person(workshop_id, "x@api.example")),
             timeout=30,
         )
         assert response.status_code == 404 and response.json()["error"] == "workshop_not_found"
@@ -172,7 +179,7 @@ def test_orders_go_to_the_queue_of_the_workshops_backend(
 ) -> None:
     response = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-other", "far@api.example"),
+        json=solved(local_stack.api_url, person("api-other", "far@api.example")),
         timeout=30,
     )
     (order,) = order_log.for_registration(response.json()["registration_id"])

@@ -16,6 +16,7 @@ import requests
 import yaml
 
 from tests.conftest import write_workshop
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.domain.registrations import FollowUp
@@ -75,7 +76,7 @@ def test_a_lost_order_is_sent_by_the_sweep(
     api, queue_name = broken_queue_gateway
     # Given a registration whose CREATE order could not be queued
     response = requests.post(
-        api + "registrations", json=person(workshop, "q@sweep.example"), timeout=30
+        api + "registrations", json=solved(api, person(workshop, "q@sweep.example")), timeout=30
     )
     assert response.status_code == 202 and response.json()["status"] == "pending"
     registration_id = response.json()["registration_id"]
@@ -109,7 +110,7 @@ def test_a_sweep_within_the_grace_period_leaves_fresh_registrations_alone(
 ) -> None:
     api, _ = broken_queue_gateway
     response = requests.post(
-        api + "registrations", json=person(workshop, "g@sweep.example"), timeout=30
+        api + "registrations", json=solved(api, person(workshop, "g@sweep.example")), timeout=30
     )
     registration_id = response.json()["registration_id"]
     now = services_at(local_stack, datetime.now(UTC))
@@ -122,7 +123,9 @@ def test_an_order_that_cannot_be_sent_for_too_long_gives_the_seat_back(
 ) -> None:
     api, _ = broken_queue_gateway
     email = "giveup@sweep.example"
-    response = requests.post(api + "registrations", json=person(workshop, email), timeout=30)
+    response = requests.post(
+        api + "registrations", json=solved(api, person(workshop, email)), timeout=30
+    )
     registration_id = response.json()["registration_id"]
     later = services_at(local_stack, datetime.now(UTC) + timedelta(minutes=15))
     # The queue is still missing for the sweep too.
@@ -138,7 +141,9 @@ def test_an_order_that_cannot_be_sent_for_too_long_gives_the_seat_back(
     assert kinds == ["welcome", "apology"]
     # The participant may register again: the email guard went with the seat.
     again = requests.post(
-        local_stack.api_url + "registrations", json=person(workshop, email), timeout=30
+        local_stack.api_url + "registrations",
+        json=solved(local_stack.api_url, person(workshop, email)),
+        timeout=30,
     )
     assert again.status_code == 202 and again.json()["registration_id"] != registration_id
 
@@ -159,7 +164,9 @@ def test_a_lost_welcome_mail_is_sent_by_the_sweep(
     )
     try:
         email = "mail@sweep.example"
-        response = requests.post(api + "registrations", json=person(workshop, email), timeout=30)
+        response = requests.post(
+            api + "registrations", json=solved(api, person(workshop, email)), timeout=30
+        )
     finally:
         local_stack.stop_process("no-mail")
     registration_id = response.json()["registration_id"]
@@ -181,7 +188,7 @@ def test_two_sweeps_at_once_act_once(
 ) -> None:
     api, queue_name = broken_queue_gateway
     response = requests.post(
-        api + "registrations", json=person(workshop, "twice@sweep.example"), timeout=30
+        api + "registrations", json=solved(api, person(workshop, "twice@sweep.example")), timeout=30
     )
     registration_id = response.json()["registration_id"]
     url = boto3.client("sqs").create_queue(QueueName=queue_name, Attributes={"FifoQueue": "true"})[

@@ -16,6 +16,7 @@ import requests
 
 from tests.agent.peers import home_listing, hub_login
 from tests.conftest import write_workshop
+from tests.support.altcha import solved
 from tests.support.journey import BACKEND, Journey, credentials, make_workshop, running_journey
 from tests.support.seats import audit
 from wod.domain.states import HOLDS_SEAT, State
@@ -85,14 +86,17 @@ def wait_warm(journey: Journey, workshop_id: str, count: int) -> None:
 def register(journey: Journey, workshop_id: str, email: str) -> requests.Response:
     return requests.post(
         journey.api + "registrations",
-        json={
-            "workshop_id": workshop_id,
-            "email": email,
-            "first_name": "Grace",
-            "last_name": "Hopper",
-            "company": "Navy",
-            "accept_terms": True,
-        },
+        json=solved(
+            journey.api,
+            {
+                "workshop_id": workshop_id,
+                "email": email,
+                "first_name": "Grace",
+                "last_name": "Hopper",
+                "company": "Navy",
+                "accept_terms": True,
+            },
+        ),
         timeout=60,
     )
 

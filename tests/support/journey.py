@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import write_workshop
+from tests.support.altcha import solved
 from tests.support.clock import Clock
 from wod.domain.states import State
 from wod.local import backend, inbox, provision
@@ -43,14 +44,17 @@ class Journey:
     def register(self, email: str, first_name: str = "Margaret") -> str:
         response = requests.post(
             self.api + "registrations",
-            json={
-                "workshop_id": WORKSHOP,
-                "email": email,
-                "first_name": first_name,
-                "last_name": "Hamilton",
-                "company": "MIT",
-                "accept_terms": True,
-            },
+            json=solved(
+                self.api,
+                {
+                    "workshop_id": WORKSHOP,
+                    "email": email,
+                    "first_name": first_name,
+                    "last_name": "Hamilton",
+                    "company": "MIT",
+                    "accept_terms": True,
+                },
+            ),
             timeout=60,
         )
         assert response.status_code == 202, response.text

@@ -15,9 +15,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from wod.domain.addresses import domain_of
 from wod.domain.errors import (
     ConfigurationError,
     DeliveryError,
+    DomainFullError,
     DuplicateRegistrationError,
     InvalidTransitionError,
     RegistrationNotFoundError,
@@ -74,11 +76,17 @@ class MemoryTables:
         self.pools: dict[str, _Pool] = {}
         self.rows: dict[str, _Row] = {}
         self.guards: dict[str, str | None] = {}
+        self.domains: dict[str, set[str]] = {}  # a domain's share of a workshop: its holders
+        self.limits: dict[str, int] = {}  # the limits table: counters and values used once
         self.seen: dict[str, datetime] = {}
 
 
 def email_guard_id(workshop_id: str, email: str) -> str:
     return f"email#{workshop_id}#{email}"
+
+
+def domain_guard_id(workshop_id: str, email: str) -> str:
+    return f"domain#{workshop_id}#{domain_of(email)}"
 
 
 class MemoryCatalog:
@@ -177,13 +185,17 @@ class MemoryStore:
 
     # -- the seat claim ------------------------------------------------------------------------
 
-    def claim_seat(self, registration: Registration) -> None:
+    def claim_seat(self, registration: Registration, *, domain_cap: int | None = None) -> None:
         tables = self._tables
-        guard = email_guard_id(registration.workshop_id, registration.email)
+        guard = email_guard_id(registration.workshop_id, registration.person)
+        share = domain_guard_id(registration.workshop_id, registration.person)
         with tables.lock:
             holder = tables.guards.get(guard)
             if holder is not None:
                 raise DuplicateRegistrationError(holder)
+            holders = tables.domains.setdefault(share, set())
+            if domain_cap is not None and len(holders) >= domain_cap:
+                raise DomainFullError(domain_of(registration.person))
             pool = tables.pools.get(registration.workshop_id)
             if pool is None or not pool.workshop.active or registration.student not in pool.free:
                 raise SeatTakenError(str(registration.student))
@@ -195,10 +207,12 @@ class MemoryStore:
             pool.version += 1
             tables.rows[registration.registration_id] = _Row(registration, registration.created_at)
             tables.guards[guard] = registration.registration_id
+            if domain_cap is not None:
+                holders.add(registration.registration_id)
 
-    def holder(self, workshop_id: str, email: str) -> str | None:
+    def holder(self, workshop_id: str, person: str) -> str | None:
         with self._tables.lock:
-            return self._tables.guards.get(email_guard_id(workshop_id, email))
+            return self._tables.guards.get(email_guard_id(workshop_id, person))
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -251,12 +265,15 @@ class MemoryStore:
                 )
             if change.releases_seat:
                 pool = tables.pools.get(stored.workshop_id)
-                guard = email_guard_id(stored.workshop_id, stored.email)
+                guard = email_guard_id(stored.workshop_id, stored.person)
                 if pool is None or tables.guards.get(guard) != rid:
                     raise RuntimeError("transaction cancelled: pool or guard missing")
                 pool.free.add(stored.student)
                 pool.version += 1
                 del tables.guards[guard]
+                tables.domains.get(
+                    domain_guard_id(stored.workshop_id, stored.person), set()
+                ).discard(rid)
             row.registration, row.updated_at = updated, now
         return registration.with_state(change.to) if change.releases_seat else updated
 
@@ -325,6 +342,29 @@ class MemoryStore:
             return self._stamp_if(
                 registration_id, "notice", now, last is not None and last < now - interval
             )
+
+
+class MemoryLimits:
+    """The Counters and OneTimeGuards ports of the limits table (expiry is not modelled: a
+    test drives the clock into the next window, whose counter has another id)."""
+
+    def __init__(self, tables: MemoryTables) -> None:
+        self._tables = tables
+
+    def take(self, counter_id: str, limit: int, expires_at: datetime) -> bool:
+        with self._tables.lock:
+            count = self._tables.limits.get(counter_id, 0)
+            if count >= limit:
+                return False
+            self._tables.limits[counter_id] = count + 1
+            return True
+
+    def use_once(self, guard_id: str, expires_at: datetime) -> bool:
+        with self._tables.lock:
+            if guard_id in self._tables.limits:
+                return False
+            self._tables.limits[guard_id] = 1
+            return True
 
 
 class MemoryGuards:
@@ -469,7 +509,7 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
     }
     services = wire(
         Settings(**values),  # type: ignore[arg-type]
-        Adapters(catalog, store, guards, mailer, queues, schedules),
+        Adapters(catalog, store, guards, mailer, queues, schedules, MemoryLimits(tables)),
         token_key=TOKEN_KEY,
         callback_secret=lambda: CALLBACK_SECRET,
         clock=clock,

@@ -19,7 +19,7 @@ from wod.settings import get_settings
 class CheckThenActStore(RegistrationStore):
     """Reads the pool, takes the first free student, then writes without any condition."""
 
-    def claim_seat(self, registration: Registration) -> None:
+    def claim_seat(self, registration: Registration, *, domain_cap: int | None = None) -> None:
         pool = WorkshopRecord.get(registration.workshop_id, consistent_read=True)
         free = sorted(int(s) for s in pool.free_students or ())
         if not free:
@@ -31,7 +31,7 @@ class CheckThenActStore(RegistrationStore):
         )
         to_record(taken).save()
         GuardRecord(
-            email_guard_id(taken.workshop_id, taken.email), registration_id=taken.registration_id
+            email_guard_id(taken.workshop_id, taken.person), registration_id=taken.registration_id
         ).save()
 
 

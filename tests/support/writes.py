@@ -1,5 +1,8 @@
 """Everything a request can write, counted from the local stack (seats, registration rows,
-guards, mails, orders, schedules), so a test can assert that a refused request wrote nothing."""
+guards, mails, orders, schedules), so a test can assert that a refused request wrote nothing.
+
+The limits table is not counted on purpose: a refused request may still count toward a limit
+(a counter) or spend its proof of work (a one-time marker); it writes nothing of anyone's."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from wod.api.app import create_app
 from wod.api.bodies import BodyError, parse_json_object
+from wod.domain.errors import ChallengeError
 from wod.local.events import LocalContext
 
 GOOD: dict[str, Any] = {
@@ -22,6 +23,7 @@ GOOD: dict[str, Any] = {
     "last_name": "Lovelace",
     "company": "Analytical Engines",
     "accept_terms": True,
+    "altcha": "a solution (the fake services take any)",
 }
 
 
@@ -34,8 +36,30 @@ class FakeRegistrar:
         raise Registered(request)
 
 
+# What the route asked of the fakes, in order (the ordering test reads it).
+CALLS: list[str] = []
+
+
+class FakeChallenges:
+    def check(self, payload: str) -> str:
+        CALLS.append("check")
+        if payload == "unsolved":
+            raise ChallengeError("the solution is wrong")
+        return payload
+
+    def spend(self, solution: str) -> None:
+        CALLS.append("spend")
+
+
+class FakeThrottle:
+    def admit_registration(self, source: str, person: str) -> None:
+        CALLS.append(f"admit {source} {person}")
+
+
 class FakeServices:
     registrar = FakeRegistrar()
+    challenges = FakeChallenges()
+    throttle = FakeThrottle()
 
 
 APP = create_app()
@@ -71,6 +95,17 @@ def refusal(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     body = json.loads(result["body"])
     assert set(body) <= {"error", "message", "fields"}
     return result["statusCode"], body
+
+
+def test_the_proof_of_work_is_checked_then_the_limits_counted_then_the_proof_spent() -> None:
+    CALLS.clear()
+    with pytest.raises(Registered):
+        post(json.dumps({**GOOD, "email": "Ada.L+x@Gmail.com"}))
+    assert CALLS == ["check", "admit 192.0.2.1 adal@gmail.com", "spend"]
+    CALLS.clear()
+    status, body = refusal(post(json.dumps({**GOOD, "altcha": "unsolved"})))
+    assert (status, body["error"], set(body["fields"])) == (422, "altcha_rejected", {"altcha"})
+    assert CALLS == ["check"]  # junk counts toward no one's limits
 
 
 def test_a_json_object_reaches_the_route() -> None:

@@ -8,13 +8,14 @@ import pytest
 from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
-from wod.adapters.models import GuardRecord, RegistrationRecord, WorkshopRecord
+from wod.adapters.models import GuardRecord, LimitRecord, RegistrationRecord, WorkshopRecord
 from wod.templates import load_template, resources_of_type
 
 TABLES: dict[str, type[Model]] = {
     "WorkshopsTable": WorkshopRecord,
     "RegistrationsTable": RegistrationRecord,
     "GuardsTable": GuardRecord,
+    "LimitsTable": LimitRecord,
 }
 
 

@@ -1,4 +1,4 @@
-"""PynamoDB models of the three tables that `template.yaml` declares.
+"""PynamoDB models of the four tables that `template.yaml` declares.
 
 `tests/unit/test_template_tables.py` holds the template's keys, indexes and TTL attributes
 against these models, so the two cannot drift.
@@ -90,14 +90,15 @@ class RegistrationRecord(Model):
     taken_at = UTCDateTimeAttribute(null=True)
     time_zone = UnicodeAttribute(null=True)  # absent on registrations older than the field
     language = UnicodeAttribute(null=True)
+    email_key = UnicodeAttribute(null=True)  # the canonical address (older rows: none)
     expires_at = TTLAttribute()
 
     by_state = StateIndex()
 
 
 class GuardRecord(Model):
-    """Uniqueness guards: one active registration per email and workshop, one use per signature,
-    and the addresses never to mail again."""
+    """Uniqueness guards: one active registration per person and workshop, a domain's share of a
+    workshop, one use per signature, and the addresses never to mail again."""
 
     class Meta:
         table_name = "wod-guards"
@@ -106,7 +107,20 @@ class GuardRecord(Model):
     registration_id = UnicodeAttribute(null=True)  # an email guard: who holds the seat
     reason = UnicodeAttribute(null=True)  # a suppression: the SES event that caused it
     seen_at = UTCDateTimeAttribute(null=True)  # a backend: its agent's last progress report
+    # A domain's share of a workshop: the registrations of that domain holding a seat there.
+    holders = UnicodeSetAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+
+
+class LimitRecord(Model):
+    """A counter of an abuse limit (one window of one key), or a value used once."""
+
+    class Meta:
+        table_name = "wod-limits"
+
+    limit_id = UnicodeAttribute(hash_key=True)
+    hits = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
 
 
 def bind_tables(settings: Settings) -> None:
@@ -114,3 +128,4 @@ def bind_tables(settings: Settings) -> None:
     WorkshopRecord.Meta.table_name = settings.workshops_table
     RegistrationRecord.Meta.table_name = settings.registrations_table
     GuardRecord.Meta.table_name = settings.guards_table
+    LimitRecord.Meta.table_name = settings.limits_table

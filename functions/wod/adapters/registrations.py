@@ -12,10 +12,12 @@ from pynamodb.attributes import NumberAttribute
 from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
+from wod.domain.addresses import domain_of
 from wod.domain.errors import (
+    DomainFullError,
     DuplicateRegistrationError,
     InvalidTransitionError,
     RegistrationNotFoundError,
@@ -33,6 +35,10 @@ from .models import GuardRecord, RegistrationRecord, WorkshopRecord
 
 def email_guard_id(workshop_id: str, email: str) -> str:
     return f"email#{workshop_id}#{email}"
+
+
+def domain_guard_id(workshop_id: str, email: str) -> str:
+    return f"domain#{workshop_id}#{domain_of(email)}"
 
 
 def to_domain(record: RegistrationRecord) -> Registration:
@@ -58,6 +64,7 @@ def to_domain(record: RegistrationRecord) -> Registration:
         taken_at=record.taken_at,
         time_zone=record.time_zone or DEFAULT_TIME_ZONE,
         language=record.language or DEFAULT_LANGUAGE,
+        email_key=record.email_key or "",
     )
 
 
@@ -82,6 +89,7 @@ def to_record(registration: Registration) -> RegistrationRecord:
         warm_seat=registration.warm_seat or None,
         time_zone=registration.time_zone,
         language=registration.language,
+        email_key=registration.email_key or None,
         expires_at=registration.expires_at,
     )
 
@@ -125,13 +133,14 @@ class RegistrationStore:
 
     # -- the seat claim ------------------------------------------------------------------------
 
-    def claim_seat(self, registration: Registration) -> None:
+    def claim_seat(self, registration: Registration, *, domain_cap: int | None = None) -> None:
         """In one transaction: take the student from the pool, write the registration and the
-        participant's email guard. Raises SeatTakenError (pick another student) or
-        DuplicateRegistrationError (the participant already holds a seat here)."""
+        participant's email guard (and, with a cap, count the seat in its domain's share).
+        Raises SeatTakenError (pick another student), DuplicateRegistrationError (the
+        participant already holds a seat here) or DomainFullError."""
         pool = WorkshopRecord(registration.workshop_id)
         guard = GuardRecord(
-            email_guard_id(registration.workshop_id, registration.email),
+            email_guard_id(registration.workshop_id, registration.person),
             registration_id=registration.registration_id,
         )
         try:
@@ -157,16 +166,30 @@ class RegistrationStore:
                 transaction.save(
                     guard, condition=GuardRecord.guard_id.does_not_exist(), return_values=ALL_OLD
                 )
+                if domain_cap is not None:
+                    transaction.update(
+                        GuardRecord(domain_guard_id(registration.workshop_id, registration.person)),
+                        actions=[GuardRecord.holders.add({registration.registration_id})],
+                        condition=GuardRecord.holders.does_not_exist()
+                        | (size(GuardRecord.holders) < domain_cap),  # type: ignore[no-untyped-call]
+                        return_values=ALL_OLD,
+                    )
         except TransactWriteError as exc:
-            # Which condition failed is told by the item it failed on (its key attribute).
-            for reason in exc.cancellation_reasons:
-                if reason is None or reason.code != CONDITION_FAILED_REASON:
-                    continue
-                item = reason.raw_item or {}
-                if "guard_id" in item:
+            # Which condition failed is told by the item it failed on (its key attribute; the
+            # reasons' order is not relied on: moto does not keep it). A duplicate wins.
+            failed = [
+                reason.raw_item or {}
+                for reason in exc.cancellation_reasons
+                if reason is not None and reason.code == CONDITION_FAILED_REASON
+            ]
+            for item in failed:
+                if item.get("guard_id", {}).get("S", "").startswith("email#"):
                     raise DuplicateRegistrationError(item["registration_id"]["S"]) from exc
-            for reason in exc.cancellation_reasons:
-                if reason is not None and "workshop_id" in (reason.raw_item or {}):
+            for item in failed:
+                if item.get("guard_id", {}).get("S", "").startswith("domain#"):
+                    raise DomainFullError(domain_of(registration.person)) from exc
+            for item in failed:
+                if "workshop_id" in item and "registration_id" not in item:
                     raise SeatTakenError(str(registration.student)) from exc
             raise
 
@@ -178,10 +201,10 @@ class RegistrationStore:
         except DoesNotExist as exc:
             raise RegistrationNotFoundError(registration_id) from exc
 
-    def holder(self, workshop_id: str, email: str) -> str | None:
+    def holder(self, workshop_id: str, person: str) -> str | None:
         """The registration holding this participant's seat in the workshop, if any."""
         try:
-            guard = GuardRecord.get(email_guard_id(workshop_id, email), consistent_read=True)
+            guard = GuardRecord.get(email_guard_id(workshop_id, person), consistent_read=True)
         except DoesNotExist:
             return None
         return guard.registration_id
@@ -229,8 +252,13 @@ class RegistrationStore:
                     condition=WorkshopRecord.workshop_id.exists(),
                 )
                 transaction.delete(
-                    GuardRecord(email_guard_id(registration.workshop_id, registration.email)),
+                    GuardRecord(email_guard_id(registration.workshop_id, registration.person)),
                     condition=GuardRecord.registration_id == registration.registration_id,
+                )
+                # Unconditional: a no-op for a seat that was not counted (exempt domain).
+                transaction.update(
+                    GuardRecord(domain_guard_id(registration.workshop_id, registration.person)),
+                    actions=[GuardRecord.holders.delete({registration.registration_id})],
                 )
         except TransactWriteError as exc:
             reasons = [getattr(reason, "code", None) for reason in exc.cancellation_reasons]

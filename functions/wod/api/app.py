@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 
-from . import agent, badges, bodies, errors, registrations, workshops
+from . import agent, badges, bodies, challenges, errors, registrations, workshops
 
 API_PREFIX = "/api"
 TITLE = "Workshops-on-Demand API"
@@ -22,6 +22,7 @@ def create_app(allowed_origin: str = "*") -> APIGatewayHttpResolver:
     app._request_validation_middleware = bodies.JsonObjectBodies()
     app.include_router(workshops.router, prefix=f"{API_PREFIX}/workshops")
     app.include_router(registrations.router, prefix=f"{API_PREFIX}/registrations")
+    app.include_router(challenges.router, prefix=f"{API_PREFIX}/challenge")
     app.include_router(agent.router, prefix=f"{API_PREFIX}/agent")
     app.include_router(badges.router, prefix=f"{API_PREFIX}/badges")
     errors.install(app)

@@ -24,6 +24,7 @@ STATUS: dict[type[errors.WodError], int] = {
     errors.WorkshopNotFoundError: 404,
     errors.RegistrationNotFoundError: 404,
     errors.WorkshopFullError: 409,
+    errors.DomainFullError: 409,
     errors.AlreadyEndedError: 409,
     errors.InvalidTransitionError: 409,
     errors.UnauthorizedCallbackError: 401,
@@ -47,13 +48,18 @@ MESSAGES: dict[str, str] = {
 
 
 def error_response(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
     body = ErrorBody(error=code, message=message, fields=fields or {})
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=body.model_dump_json(exclude_defaults=True),
+        headers=headers,
     )
 
 
@@ -106,6 +112,25 @@ def install(app: APIGatewayHttpResolver) -> None:
     def _suppressed(exc: errors.SuppressedAddressError) -> Response[str]:
         message = "Mail to this address bounced or was reported as spam; use another address."
         return error_response(422, "validation_error", message, {"email": message})
+
+    @app.exception_handler(errors.RateLimitedError)
+    def _limited(exc: errors.RateLimitedError) -> Response[str]:
+        who = "this network address" if exc.scope == "ip" else "this address"
+        message = f"Too many registrations from {who} for now; try again in {exc.retry_after} s."
+        return error_response(429, exc.code, message, headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(errors.ChallengeError)
+    def _challenge(exc: errors.ChallengeError) -> Response[str]:
+        message = f"The proof of work was refused: {exc}."
+        return error_response(422, exc.code, message, {"altcha": message})
+
+    @app.exception_handler(errors.DomainFullError)
+    def _domain_full(exc: errors.DomainFullError) -> Response[str]:
+        message = (
+            "Addresses of this domain already hold as many seats of this workshop as one "
+            "domain may; register with another address or ask the organizers."
+        )
+        return error_response(409, exc.code, message, {"email": message})
 
     @app.exception_handler(errors.WodError)
     def _domain(exc: errors.WodError) -> Response[str]:

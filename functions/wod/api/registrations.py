@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import Field
 
+from wod.domain.addresses import canonical_address
 from wod.domain.participants import RegistrationRequest
 from wod.services.wiring import Services
 
@@ -18,6 +21,18 @@ from .schemas import EndRequested, RegistrationAccepted, RegistrationStatus
 
 router = Router()
 metrics = Metrics()
+
+
+class RegistrationForm(RegistrationRequest):
+    """What the registration form sends: the participant's fields and the proof of work."""
+
+    altcha: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="The solution of a challenge from `GET /api/challenge`: the base64 of the "
+        'JSON object `{"algorithm", "challenge", "number", "salt", "signature"}`.',
+    )
+
 
 RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Token = Annotated[str | None, Query(max_length=128)]
@@ -49,8 +64,10 @@ def _services() -> Services:
     operation_id="register",
     summary="Register for a workshop: takes a seat atomically; the time starts now",
     description="The body is a JSON object (content-type `application/json`) with exactly the "
-    "fields of `RegistrationRequest`. The answer is the same for someone already registered "
-    "for this workshop (with the id of their registration) as for a new participant.",
+    "fields of `RegistrationForm`: the participant's, and `altcha`, the solution of a challenge "
+    "from `GET /api/challenge` (see there how to solve it). The answer is the same for someone "
+    "already registered for this workshop (with the id of their registration) as for a new "
+    "participant.",
     responses=answers(
         {
             202: {
@@ -60,15 +77,26 @@ def _services() -> Services:
         },
         {
             404: "Unknown workshop: `workshop_not_found`",
-            409: "No seat is free: `workshop_full`",
+            409: "No seat is free: `workshop_full`; or the address's domain holds as many "
+            "seats of this workshop as one domain may: `domain_full` (field `email`)",
             415: "The body is not sent as JSON: `unsupported_media_type`",
+            429: "Too many registrations from this network address or for this person in a "
+            "while: `rate_limited`, with `Retry-After` (seconds)",
             422: "Invalid fields, each named in `fields` (`body` when the body is not a JSON "
-            "object): `validation_error`",
+            "object): `validation_error`; or the proof of work is wrong, expired or used "
+            "already: `altcha_rejected` (field `altcha`)",
         },
     ),
 )
-def register(request: RegistrationRequest) -> Response[RegistrationAccepted]:
-    outcome = _services().registrar.register(request)
+def register(request: RegistrationForm) -> Response[RegistrationAccepted]:
+    services = _services()
+    # In this order, each before anything is written: the proof of work checked (pure, so junk
+    # costs no write and cannot use up anyone's limits), the limits counted, the proof spent.
+    solution = services.challenges.check(request.altcha)
+    source = cast(APIGatewayProxyEventV2, router.current_event).request_context.http.source_ip
+    services.throttle.admit_registration(source, canonical_address(request.normalized_email))
+    services.challenges.spend(solution)
+    outcome = services.registrar.register(request)
     metrics.add_metric(
         name="DuplicateRegistration" if outcome.duplicate else "Registration",
         unit=MetricUnit.Count,

@@ -11,6 +11,7 @@ from wod.domain.locales import DEFAULT_LANGUAGE
 from wod.domain.states import State
 from wod.domain.workshops import WorkshopSeats
 from wod.locales import N_, translations
+from wod.services.challenges import Challenge
 from wod.services.participants import StatusView
 from wod.services.registrations import Outcome
 from wod_contracts.workshop import NotebookEntry, Presenter
@@ -159,3 +160,34 @@ class ErrorBody(BaseModel):
         description="For `validation_error` and `unsupported_media_type`: each bad field (or "
         "`body`, or a header) and what is wrong with it.",
     )
+
+
+class ChallengeBody(BaseModel):
+    """An ALTCHA challenge (protocol v1). Solve it, then send the solution as the registration's
+    `altcha` field."""
+
+    HOW_TO_SOLVE: ClassVar[str] = (
+        "Find the integer `number` in [0, `maxnumber`] such that the lower-case hex SHA-256 of "
+        "`salt` followed by the decimal `number` equals `challenge`. Then register with the "
+        'field `altcha` set to the base64 of the JSON object `{"algorithm": …, '
+        '"challenge": …, "number": <number>, "salt": …, "signature": …}` (the other '
+        "four values copied from the challenge). A solution is accepted once, until the "
+        "challenge expires (the `expires` Unix time in the salt). In Python: "
+        "`altcha.solve_challenge_v1(challenge, salt, 'SHA-256', maxnumber)`."
+    )
+
+    algorithm: str = Field(description="Always `SHA-256`.")
+    challenge: str = Field(description="SHA-256 (hex) of `salt` + the decimal number to find.")
+    maxnumber: int = Field(description="The number is at most this (the difficulty).")
+    salt: str = Field(description="Random, with the expiry: `<hex>?expires=<unix time>&`.")
+    signature: str = Field(description="HMAC of `challenge`, by the API's key.")
+
+    @classmethod
+    def of(cls, challenge: Challenge) -> ChallengeBody:
+        return cls(
+            algorithm=challenge.algorithm,
+            challenge=challenge.challenge,
+            maxnumber=challenge.maxnumber,
+            salt=challenge.salt,
+            signature=challenge.signature,
+        )

@@ -47,6 +47,30 @@ class DuplicateRegistrationError(WodError):
         self.registration_id = registration_id
 
 
+class DomainFullError(WodError):
+    """The address's domain already holds its share of the workshop's seats (a catch-all domain
+    must not take a room)."""
+
+    code = "domain_full"
+
+
+class ChallengeError(WodError):
+    """The registration's proof of work (field `altcha`) is missing, wrong, expired or reused."""
+
+    code = "altcha_rejected"
+
+
+class RateLimitedError(WodError):
+    """Too many registrations from one source address, or for one person, in a window."""
+
+    code = "rate_limited"
+
+    def __init__(self, scope: str, retry_after: int) -> None:
+        super().__init__(f"{scope}: retry after {retry_after} s")
+        self.scope = scope
+        self.retry_after = retry_after
+
+
 class SuppressedAddressError(WodError):
     """The address bounced or complained before: no mail may be sent to it."""
 

@@ -17,9 +17,12 @@ import importlib
 import json
 import logging
 import mimetypes
+import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,9 @@ from .events import LocalContext, lambda_error, request_to_event, result_to_resp
 
 MAX_BODY = 64 * 1024
 TOO_LARGE = {"error": "payload_too_large", "message": "The body is too large."}
+# What API Gateway answers a throttled request (its own body, not the API's ErrorBody).
+THROTTLED = {"message": "Too Many Requests"}
+CALLBACK_ROUTE = "/api/agent/callbacks"
 logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -42,12 +48,60 @@ def load_handler(path: str) -> Handler:
     return handler
 
 
+class TokenBucket:
+    """API Gateway's throttle of a route: `rate` requests a second, `burst` at once. Shared by
+    the forked workers (state in shared memory, made before the fork)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        context = multiprocessing.get_context("fork")
+        self._lock = context.Lock()
+        self._state = context.RawArray("d", [float(burst), time.monotonic()])  # tokens, when
+
+    @classmethod
+    def parse(cls, text: str) -> TokenBucket:
+        """`RATE:BURST`, e.g. `20:50` (the template's ApiRateLimit:ApiBurstLimit)."""
+        rate, _, burst = text.partition(":")
+        return cls(float(rate), int(burst or rate))
+
+    def take(self) -> bool:
+        with self._lock:
+            tokens, since = self._state[0], self._state[1]
+            now = time.monotonic()
+            tokens = min(float(self.burst), tokens + (now - since) * self.rate)
+            allowed = bool(tokens >= 1)
+            self._state[0], self._state[1] = tokens - 1 if allowed else tokens, now
+            return allowed
+
+
+@dataclass(frozen=True)
+class Throttles:
+    """The HTTP API's route throttles, emulated: the public routes share one bucket, and the
+    agent's callback route has its own (template.yaml's RouteSettings) unless none is given,
+    then it shares the public one (how it was before it had its own)."""
+
+    public: TokenBucket
+    callback: TokenBucket | None = None
+
+    def allows(self, method: str, path: str) -> bool:
+        if method == "POST" and path == CALLBACK_ROUTE and self.callback is not None:
+            return self.callback.take()
+        return self.public.take()
+
+
 def _json(status: int, payload: Any) -> Response:
     return Response(json.dumps(payload), status=status, content_type="application/json")
 
 
 class Gateway:
-    def __init__(self, handler: Handler, aws_endpoint: str, site_dir: Path | None) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        aws_endpoint: str,
+        site_dir: Path | None,
+        throttles: Throttles | None = None,
+    ) -> None:
+        self.throttles = throttles
         self.handler = handler
         self.aws_endpoint = aws_endpoint
         self.site_dir = site_dir.resolve() if site_dir else None
@@ -72,6 +126,8 @@ class Gateway:
         return self.static(path)
 
     def api(self, request: Request) -> Response:
+        if self.throttles is not None and not self.throttles.allows(request.method, request.path):
+            return _json(429, THROTTLED)
         if (request.content_length or 0) > MAX_BODY:
             return _json(413, TOO_LARGE)
         body = request.stream.read(MAX_BODY + 1)
@@ -156,11 +212,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--handler", default="wod.handlers.api:handler")
     parser.add_argument("--workers", type=int, default=8, help="worker processes (concurrency)")
     parser.add_argument("--quiet", action="store_true", help="no access log")
+    parser.add_argument(
+        "--throttle",
+        type=TokenBucket.parse,
+        help="RATE:BURST of the public API routes, as API Gateway throttles them (default: none)",
+    )
+    parser.add_argument(
+        "--callback-throttle",
+        type=TokenBucket.parse,
+        help="RATE:BURST of the agent's callback route (default: it shares --throttle)",
+    )
     args = parser.parse_args(argv)
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     handler = load_handler(args.handler)
-    serve(Gateway(handler, args.aws, args.site_dir), args.host, args.port, args.workers)
+    throttles = Throttles(args.throttle, args.callback_throttle) if args.throttle else None
+    serve(Gateway(handler, args.aws, args.site_dir, throttles), args.host, args.port, args.workers)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ TABLE_SETTINGS = {
     "WorkshopsTable": "workshops_table",
     "RegistrationsTable": "registrations_table",
     "GuardsTable": "guards_table",
+    "LimitsTable": "limits_table",
 }
 MAX_RECEIVES = 5
 

@@ -166,8 +166,10 @@ class LocalStack:
         handler: str | None = None,
         env: Mapping[str, str] | None = None,
         workers: int = 8,
+        options: Sequence[str] = (),
     ) -> str:
-        """Start a gateway (the stack's own, or another one, e.g. over a test handler)."""
+        """Start a gateway (the stack's own, or another one, e.g. over a test handler, or with
+        throttles: `options=["--throttle", "20:50"]`)."""
         port = port or self.gateway_port
         args = [
             sys.executable, "-m", "wod.local.gateway",
@@ -181,6 +183,7 @@ class LocalStack:
             args += ["--site-dir", str(self.site_dir)]
         if self.quiet:
             args.append("--quiet")
+        args += options  # e.g. the throttles: --throttle 20:50
         process = self.spawn(name, args, {**self.env(), **(env or {})})
         base_url = f"http://{self.host}:{port}/"
         # The site's root answers without calling the AWS endpoint (the inbox reads every mail

@@ -31,7 +31,9 @@ class Notifier:
         token_key: bytes,
         clock: Clock,
         suppressed: Callable[[str], bool] = lambda _: False,
+        mail_allowed: Callable[[str], bool] = lambda _: True,
     ) -> None:
+        self._mail_allowed = mail_allowed
         self.branding = branding
         self.links = links
         self._mailer = mailer
@@ -46,9 +48,13 @@ class Notifier:
     def send(
         self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any
     ) -> str | None:
-        """Send one mail; None if the address is suppressed (bounced or complained before)."""
+        """Send one mail; None if the address is suppressed (bounced or complained before) or
+        has had its share of mails today (`Throttle.allow_mail`, per person)."""
         if self._suppressed(registration.email):
             logger.info("suppressed address, mail not sent", kind=kind.value)
+            return None
+        if not self._mail_allowed(registration.person):
+            logger.warning("mails per address and day reached, mail not sent", kind=kind.value)
             return None
         mail = render_mail(
             kind,

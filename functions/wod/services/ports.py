@@ -77,13 +77,15 @@ class RegistrationReader(Protocol):
 
 
 class SeatClaims(Protocol):
-    def claim_seat(self, registration: Registration) -> None:
-        """Take the student, write the registration and the email guard, all or nothing.
-        Raises SeatTakenError or DuplicateRegistrationError."""
+    def claim_seat(self, registration: Registration, *, domain_cap: int | None = None) -> None:
+        """Take the student, write the registration and the email guard (keyed by
+        `registration.person`), and with a cap count the seat in its domain's share of the
+        workshop, all or nothing. Raises SeatTakenError, DuplicateRegistrationError (which
+        wins over the others) or DomainFullError."""
         ...
 
-    def holder(self, workshop_id: str, email: str) -> str | None:
-        """The registration holding this participant's seat in the workshop, if any."""
+    def holder(self, workshop_id: str, person: str) -> str | None:
+        """The registration holding this person's seat in the workshop, if any."""
         ...
 
 
@@ -129,6 +131,13 @@ class OneTimeGuards(Protocol):
         ...
 
 
+class Counters(Protocol):
+    def take(self, counter_id: str, limit: int, expires_at: datetime) -> bool:
+        """Count one more if the counter is below `limit` (atomically); False, and nothing
+        counted, if it is not. The counter is forgotten after `expires_at`."""
+        ...
+
+
 class BackendPresence(Protocol):
     """When each backend's agent last said it was working (its progress reports)."""
 
@@ -147,6 +156,10 @@ class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
 
 class Guards(OneTimeGuards, Suppressions, BackendPresence, Protocol):
     """The guards table's ports."""
+
+
+class Limits(Counters, OneTimeGuards, Protocol):
+    """The limits table's ports: abuse counters and proof-of-work solutions used once."""
 
 
 class Pools(Catalog, WarmPool, Protocol):

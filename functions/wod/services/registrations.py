@@ -1,7 +1,9 @@
 """Registering: a seat is taken in one conditional transaction, then its follow-ups run.
 
 Called by `POST /api/registrations`. A participant who already holds a seat gets it back (and,
-at most once per interval, a mail saying so) instead of a second one.
+at most once per interval, a mail saying so) instead of a second one; "already" compares the
+canonical address (`a.b+x@gmail.com` is `ab@gmail.com`), and one domain takes at most its cap
+of a workshop's seats.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
+from wod.domain.addresses import canonical_address, domain_cap
 from wod.domain.errors import (
     DuplicateRegistrationError,
     SeatTakenError,
@@ -52,7 +55,11 @@ class Registrar:
         warm_seats: WarmSeats,
         clock: Clock,
         duplicate_notice_interval: int = 600,
+        domain_cap: int = 0,
+        exempt_domains: tuple[str, ...] = (),
     ) -> None:
+        self._domain_cap = domain_cap
+        self._exempt_domains = exempt_domains
         self._warm_seats = warm_seats
         self._catalog = catalog
         self._claims = claims
@@ -71,13 +78,15 @@ class Registrar:
         email = request.normalized_email
         if self._suppressions.is_suppressed(email):
             raise SuppressedAddressError(email)
+        person = canonical_address(email)
+        cap = domain_cap(person, self._domain_cap, self._exempt_domains)
         # Every failed claim means another participant took a seat (or left the guard), so the
         # loop ends: the pool empties or a claim succeeds. The bound only guards against bugs.
         for _ in range(2 * seats.workshop.capacity + 10):
             try:
                 student = choose_student(seats.free_students, seats.warm_students)
             except WorkshopFullError:
-                holder = self._claims.holder(request.workshop_id, email)
+                holder = self._claims.holder(request.workshop_id, person)
                 if holder:
                     return self._duplicate(holder, seats.workshop)
                 raise
@@ -89,7 +98,7 @@ class Registrar:
                 warm_seat=student in seats.warm_students,
             )
             try:
-                self._claims.claim_seat(registration)
+                self._claims.claim_seat(registration, domain_cap=cap)
             except SeatTakenError:
                 seats = self._catalog.get(request.workshop_id, consistent=True)
                 continue

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from wod.adapters.guards import GuardStore
+from wod.adapters.limits import LimitStore
 from wod.adapters.mailer import SesMailer
 from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
@@ -19,10 +20,12 @@ from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
 from wod.adapters.secrets import callback_secret, token_key
 from wod.adapters.workshops import WorkshopStore
+from wod.domain.limits import Limit
 from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
+from .challenges import Challenges, challenge_key
 from .follow_ups import FollowUps
 from .lifecycle import Lifecycle
 from .links import Hubs, Links
@@ -30,10 +33,11 @@ from .mail_events import MailEvents
 from .notifications import Notifier
 from .orders import OrderDesk
 from .participants import Participants
-from .ports import Clock, Guards, Mailer, OrderQueues, Pools, Schedules, Store
+from .ports import Clock, Guards, Limits, Mailer, OrderQueues, Pools, Schedules, Store
 from .registrations import Registrar
 from .sessions import Sessions
 from .sweep import Sweeper, SweepTimings
+from .throttle import LimitRules, Throttle
 from .warm_seats import WarmSeats
 
 
@@ -51,6 +55,7 @@ class Adapters:
     mailer: Mailer
     queues: OrderQueues
     schedules: Schedules
+    limits: Limits
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class Services:
     lifecycle: Lifecycle
     sweeper: Sweeper
     mail_events: MailEvents
+    challenges: Challenges
+    throttle: Throttle
 
     @property
     def workshops(self) -> Pools:
@@ -75,6 +82,20 @@ class Services:
     @property
     def store(self) -> Store:
         return self.adapters.store
+
+
+def limits_of(settings: Settings) -> LimitRules:
+    return LimitRules(
+        per_source=(
+            Limit("ip", settings.limit_source_per_minute, 60),
+            Limit("ip", settings.limit_source_per_day, 86_400),
+        ),
+        per_person=(
+            Limit("person", settings.limit_person_per_hour, 3_600),
+            Limit("person", settings.limit_person_per_day, 86_400),
+        ),
+        mails_per_person=Limit("mail", settings.limit_mails_per_person_per_day, 86_400),
+    )
 
 
 def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
@@ -88,6 +109,7 @@ def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
         schedules=EventBridgeSchedules(
             settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
         ),
+        limits=LimitStore(),
     )
 
 
@@ -105,6 +127,7 @@ def wire(
     links = Links(settings.site_url or str(branding.site_url))
     hubs = Hubs(dict(settings.backend_hubs))
     store, catalog = adapters.store, adapters.catalog
+    throttle = Throttle(counters=adapters.limits, clock=clock, limits=limits_of(settings))
     notifier = Notifier(
         branding,
         links,
@@ -112,6 +135,7 @@ def wire(
         token_key,
         clock,
         suppressed=adapters.guards.is_suppressed,
+        mail_allowed=throttle.allow_mail,
     )
     orders = OrderDesk(adapters.queues, token_key, clock)
     follow_ups = FollowUps(
@@ -143,6 +167,8 @@ def wire(
         warm_seats=warm_seats,
         clock=clock,
         duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
+        domain_cap=settings.domain_cap_per_workshop,
+        exempt_domains=tuple(settings.domain_cap_exempt),
     )
     participants = Participants(
         catalog=catalog,
@@ -205,6 +231,14 @@ def wire(
         lifecycle=lifecycle,
         sweeper=sweeper,
         mail_events=MailEvents(adapters.guards),
+        challenges=Challenges(
+            key=challenge_key(token_key),
+            once=adapters.limits,
+            clock=clock,
+            max_number=settings.altcha_max_number,
+            lifetime_seconds=settings.altcha_lifetime_seconds,
+        ),
+        throttle=throttle,
     )
 
 

@@ -12,6 +12,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from tests.support.altcha import solved
+
 pytestmark = pytest.mark.slow
 
 TINY_ID = "site-tiny-101"  # the one-seat workshop of conftest.extra_workshops
@@ -31,14 +33,17 @@ def fill_form(page: Page, email: str, *, accept: bool = True) -> None:
 def register_via_api(site: Any, workshop_id: str, email: str) -> requests.Response:
     return requests.post(
         site.api_url + "registrations",
-        json={
-            "workshop_id": workshop_id,
-            "email": email,
-            "first_name": "Seat",
-            "last_name": "Taker",
-            "company": "Tests",
-            "accept_terms": True,
-        },
+        json=solved(
+            site.api_url,
+            {
+                "workshop_id": workshop_id,
+                "email": email,
+                "first_name": "Seat",
+                "last_name": "Taker",
+                "company": "Tests",
+                "accept_terms": True,
+            },
+        ),
         timeout=30,
     )
 
@@ -167,7 +172,15 @@ def test_register_then_follow_the_status_page_from_the_welcome_mail(
     page.get_by_role("link", name="Python 101").click()
     expect(page).to_have_url(re.compile(r"/workshops/python-101/$"))
     expect(page.locator("#wod-workshop-seats")).to_have_text(SEATS)
+    page.evaluate(
+        """() => { window.wodProof = [];
+        document.querySelector("altcha-widget").addEventListener(
+          "statechange", (e) => window.wodProof.push(e.detail.state)); }"""
+    )
     fill_form(page, email)
+    # The proof of work starts with the first field and shows its progress, then its result.
+    expect(page.locator("altcha-widget")).to_contain_text("Checked")
+    assert page.evaluate("window.wodProof")[:2] == ["verifying", "verified"]
     page.get_by_role("button", name="Register").click()
 
     done = page.locator(".wod-form__done")

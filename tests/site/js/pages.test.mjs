@@ -4,6 +4,7 @@ import { test } from "node:test";
 
 import { ApiError } from "../../../site/docs/assets/js/api.js";
 import { checkForm, failureText } from "../../../site/docs/assets/js/register.js";
+import { refusedProof } from "../../../site/docs/assets/js/proof.js";
 import { seatsText } from "../../../site/docs/assets/js/seats.js";
 import { caption, linkedinShare } from "../../../site/docs/assets/js/badge.js";
 import { remaining, statusText } from "../../../site/docs/assets/js/status.js";
@@ -72,4 +73,13 @@ test("badge caption and LinkedIn share link", () => {
     share,
     "https://www.linkedin.com/sharing/share-offsite/?url=http%3A%2F%2Fsite%2Fbadge%2F%3Fid%3D1%26token%3Dt",
   );
+});
+
+test("proof of work: only a refusal naming altcha alone asks for a new solution", () => {
+  const refusal = (fields) => new ApiError(422, { error: "altcha_rejected", fields });
+  assert.equal(refusedProof(refusal({ altcha: "expired" })), true);
+  assert.equal(refusedProof(refusal({ altcha: "x", email: "y" })), false);
+  assert.equal(refusedProof(refusal({ email: "y" })), false);
+  assert.equal(refusedProof(new ApiError(409, { fields: { altcha: "x" } })), false);
+  assert.equal(refusedProof(new ApiError(0, null)), false);
 });

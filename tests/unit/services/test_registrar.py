@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.memory import MemoryStore
+from tests.support.memory import MemoryStore, memory_world
 from wod.domain.errors import (
+    DomainFullError,
     SeatTakenError,
     SuppressedAddressError,
     WorkshopFullError,
@@ -16,7 +17,7 @@ from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
 from wod_contracts.orders import OrderVerb
 
-from .conftest import World, workshop
+from .conftest import START, World, workshop
 
 
 def test_a_registration_takes_a_seat_and_finishes_every_start_step(world: World) -> None:
@@ -110,14 +111,49 @@ def test_a_lost_claim_retries_with_another_student(world: World) -> None:
     stolen: list[int] = []
     real_claim = store.claim_seat
 
-    def claim_after_a_rival(registration: Registration) -> None:
+    def claim_after_a_rival(registration: Registration, *, domain_cap: int | None = None) -> None:
         if not stolen:
             stolen.append(registration.student)
             world.tables.pools["py-101"].free.discard(registration.student)
             raise SeatTakenError(str(registration.student))
-        real_claim(registration)
+        real_claim(registration, domain_cap=domain_cap)
 
     store.claim_seat = claim_after_a_rival  # type: ignore[method-assign]
     registration = world.register().registration
     assert registration.student != stolen[0]
     assert world.free() == {1, 2, 3} - {stolen[0], registration.student}
+
+
+def test_a_tagged_or_dotted_variant_gets_the_seat_of_its_person(world: World) -> None:
+    first = world.register("Ada.Lovelace@gmail.com")
+    again = world.register("adalovelace+second@googlemail.com")
+    assert (
+        again.duplicate and again.registration.registration_id == first.registration.registration_id
+    )
+    assert first.registration.email == "ada.lovelace@gmail.com"  # mail goes where it was typed
+    assert world.mailer.sent[0]["To"] == "ada.lovelace@gmail.com"
+    assert len(world.free()) == 2
+
+
+def test_a_domain_takes_at_most_its_cap_of_a_workshop() -> None:
+    capped = World(memory_world([workshop(seats=5)], START, domain_cap_per_workshop=2))
+    capped.register("a@catch-all.example")
+    capped.register("b@catch-all.example")
+    with pytest.raises(DomainFullError):
+        capped.register("c@catch-all.example")
+    capped.register("c@elsewhere.example")
+    assert len(capped.free()) == 2 and not capped.mails("c@catch-all.example")
+
+
+def test_an_exempt_domain_has_no_cap() -> None:
+    exempt = World(
+        memory_world(
+            [workshop(seats=3)],
+            START,
+            domain_cap_per_workshop=1,
+            domain_cap_exempt=["partner.example"],
+        )
+    )
+    for name in "abc":
+        assert not exempt.register(f"{name}@eu.partner.example").duplicate
+    assert not exempt.free()

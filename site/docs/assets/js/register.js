@@ -3,6 +3,7 @@
 // and language, so that the participant's mails and status page use them.
 import { api, every } from "./api.js";
 import { browserLanguage, browserTimeZone, nt, setLanguage, t } from "./i18n.js";
+import { proofOfWork, refusedProof } from "./proof.js";
 import { showSeats } from "./seats.js";
 
 const REFRESH_MS = 15000;
@@ -134,7 +135,15 @@ function setupForm(form) {
   const workshopId = form.dataset.wodRegister;
   const alert = form.querySelector("[data-wod-form-alert]");
   const button = form.querySelector('button[type="submit"]');
+  const proof = proofOfWork(form.querySelector("altcha-widget"));
   let busy = false;
+
+  const send = async (values) => {
+    setAlert(alert, "info", t("Checking automatically that a person is registering…"));
+    const altcha = await proof.solution();
+    setAlert(alert, "info", t("Sending your registration…"));
+    return register({ workshop_id: workshopId, ...values, ...browserFields(), altcha });
+  };
 
   const onSubmit = async (event) => {
     event.preventDefault();
@@ -149,9 +158,16 @@ function setupForm(form) {
     busy = true;
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
-    setAlert(alert, "info", t("Sending your registration…"));
     try {
-      const result = await register({ workshop_id: workshopId, ...values, ...browserFields() });
+      let result;
+      try {
+        result = await send(values);
+      } catch (error) {
+        if (!refusedProof(error)) throw error;
+        // Expired while the form stayed open, or spent by an earlier attempt: once more.
+        proof.renew();
+        result = await send(values);
+      }
       const done = document.createElement("div");
       done.className = "wod-form__done";
       done.setAttribute("role", "status");
@@ -171,6 +187,7 @@ function setupForm(form) {
       form.replaceWith(done);
       done.focus();
     } catch (error) {
+      proof.renew(); // a solution is spent by the request that carried it
       if (error.status === 422 && error.body && error.body.fields) {
         showProblems(form, alert, error.body.fields, "");
       } else {
@@ -184,7 +201,10 @@ function setupForm(form) {
     }
   };
   form.addEventListener("submit", onSubmit);
-  return () => form.removeEventListener("submit", onSubmit);
+  return () => {
+    form.removeEventListener("submit", onSubmit);
+    proof.stop();
+  };
 }
 
 /** Mount on a workshop page; returns the cleanup for instant navigation. */
