@@ -192,7 +192,10 @@ def test_the_time_zone_and_language_travel_to_the_mails_and_the_status(
     email = "paris@api.example"
     response = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-zones", email, time_zone="Europe/Paris", language="fr-FR"),
+        json=solved(
+            local_stack.api_url,
+            person("api-zones", email, time_zone="Europe/Paris", language="fr-FR"),
+        ),
         timeout=30,
     )
     assert response.status_code == 202, response.text
@@ -217,7 +220,7 @@ def test_a_bad_time_zone_or_language_is_a_422_naming_it_and_writes_nothing(
     before = audit("api-zones").free
     response = requests.post(
         local_stack.api_url + "registrations",
-        json=person("api-zones", email, **{field: value}),
+        json=solved(local_stack.api_url, person("api-zones", email, **{field: value})),
         timeout=30,
     )
     assert response.status_code == 422, response.text
@@ -232,5 +235,5 @@ def test_the_openapi_document_is_published(local_stack: LocalStack) -> None:
     assert document.status_code == 200
     paths = document.json()["paths"]
     assert {"/api/workshops", "/api/workshops/{workshop_id}", "/api/registrations"} <= set(paths)
-    fields = document.json()["components"]["schemas"]["RegistrationRequest"]["properties"]
-    assert {"time_zone", "language"} <= set(fields)
+    fields = document.json()["components"]["schemas"]["RegistrationForm"]["properties"]
+    assert {"time_zone", "language", "altcha"} <= set(fields)
