@@ -202,12 +202,20 @@ class MemoryStore:
 
     # -- reads ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def _view(row: _Row) -> Registration:
+        """The registration as read back: its stamps show as the adapter's `to_domain` does."""
+        sent = "reminder" in row.stamps
+        if row.registration.reminder_sent is sent:
+            return row.registration
+        return replace(row.registration, reminder_sent=sent)
+
     def get(self, registration_id: str) -> Registration:
         with self._tables.lock:
             row = self._tables.rows.get(registration_id)
             if row is None:
                 raise RegistrationNotFoundError(registration_id)
-            return row.registration
+            return self._view(row)
 
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
         with self._tables.lock:
@@ -219,7 +227,7 @@ class MemoryStore:
                 ),
                 key=lambda row: row.updated_at,
             )
-            found = [row.registration for row in rows]
+            found = [self._view(row) for row in rows]
         yield from found
 
     # -- writes --------------------------------------------------------------------------------
@@ -244,6 +252,7 @@ class MemoryStore:
                 error=change.error if change.error is not None else stored.error,
                 follow_ups=stored.follow_ups | change.add_follow_ups,
                 end_reason=change.end_reason or stored.end_reason,
+                end_attempts=stored.end_attempts + (1 if change.counts_end_attempt else 0),
             )
             if change.new_order is not None:
                 updated = replace(
@@ -316,8 +325,17 @@ class MemoryStore:
                 registration_id, "lease", now + seconds, until is not None and until < now
             )
 
-    def claim_reminder(self, registration_id: str, now: float) -> bool:
-        return self._stamp_if(registration_id, "reminder", now, None)
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        with self._tables.lock:
+            if self._stamp(registration_id, "reminder") is not None:
+                return False
+            until = self._stamp(registration_id, "reminder_lease")
+            return self._stamp_if(
+                registration_id, "reminder_lease", now + seconds, until is not None and until < now
+            )
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        self._stamp_if(registration_id, "reminder", now, None)
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         with self._tables.lock:

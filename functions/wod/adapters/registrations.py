@@ -55,6 +55,8 @@ def to_domain(record: RegistrationRecord) -> Registration:
         end_reason=EndReason(record.end_reason) if record.end_reason else None,
         warm_seat=bool(record.warm_seat),
         taken_at=record.taken_at,
+        end_attempts=int(record.end_attempts or 0),
+        reminder_sent=record.reminder_sent_at is not None,
     )
 
 
@@ -107,6 +109,8 @@ def _actions_of(change: Transition, now: datetime) -> list[Any]:
         )
     if change.end_reason is not None:
         actions.append(RegistrationRecord.end_reason.set(change.end_reason.value))
+    if change.counts_end_attempt:
+        actions.append(RegistrationRecord.end_attempts.add(1))
     return actions
 
 
@@ -128,6 +132,8 @@ class RegistrationStore:
         guard = GuardRecord(
             email_guard_id(registration.workshop_id, registration.email),
             registration_id=registration.registration_id,
+            # Dropped with the seat; the TTL is a backstop, never before the registration's own.
+            expires_at=registration.expires_at,
         )
         try:
             with TransactWrite(connection=self._connection) as transaction:
@@ -297,10 +303,19 @@ class RegistrationStore:
         free = field.does_not_exist() | (field < now)
         return self._stamp_if(registration_id, field, now + seconds, free)
 
-    def claim_reminder(self, registration_id: str, now: float) -> bool:
-        """The reminder is mailed once, however often its schedule fires."""
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        """A short lease on sending the reminder: one sender at a time, and none once it was
+        sent. A sender that failed (or died) leaves it to the next after the lease."""
+        lease = RegistrationRecord.reminder_lease_until
+        due = RegistrationRecord.reminder_sent_at.does_not_exist() & (
+            lease.does_not_exist() | (lease < now)
+        )
+        return self._stamp_if(registration_id, lease, now + seconds, due)
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        """SES accepted the reminder: it is never sent again."""
         field = RegistrationRecord.reminder_sent_at
-        return self._stamp_if(registration_id, field, now, field.does_not_exist())
+        self._stamp_if(registration_id, field, now, field.does_not_exist())
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         """At most one 'you are already registered' mail per interval, however many retries."""

@@ -31,8 +31,13 @@ class FollowUp(StrEnum):
     CREATE_ORDER = "create_order"
     SCHEDULES = "schedules"
     END_ORDER = "end_order"  # the CLEANUP or RESET order of a session that is ending
-    CREDENTIALS_MAIL = "credentials_mail"  # only while the agent's callback is being answered
+    CREDENTIALS_MAIL = "credentials_mail"  # owed from READY until SES accepted it
+    REISSUE_ORDER = "reissue_order"  # the REISSUE order of credentials that were never mailed
 
+
+# After this many failed (or unanswered) end orders, a held seat needs an operator: the sweep
+# reports it (metric `Sweep_escalated`, an alarm) and keeps trying.
+MAX_END_ATTEMPTS = 3
 
 # What a new registration must get done once its seat is taken, in this order.
 START_FOLLOW_UPS = (FollowUp.WELCOME_MAIL, FollowUp.CREATE_ORDER, FollowUp.SCHEDULES)
@@ -71,6 +76,13 @@ class Registration:
     end_reason: EndReason | None = None
     warm_seat: bool = False  # the seat was prepared ahead of time when it was claimed
     taken_at: datetime | None = None  # when the agent took the current order
+    end_attempts: int = 0  # end orders that failed or went unanswered (each had its own id)
+    reminder_sent: bool = False  # SES accepted the reminder
+
+    @property
+    def escalated(self) -> bool:
+        """Its seat could not be wiped after several attempts: an operator should look."""
+        return self.end_attempts >= MAX_END_ATTEMPTS
 
     @property
     def username(self) -> str:

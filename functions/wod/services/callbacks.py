@@ -3,7 +3,9 @@
 Authenticated twice: the request is signed with the shared secret (and a signature is accepted
 once), and the body carries the one-time token of its order, so a leaked order cannot touch
 another registration. Every state change is conditional on the order still being current.
-A PREPARE's callback is about a free seat of a workshop's pool, not a registration.
+A PREPARE's callback is about a free seat of a workshop's pool, not a registration. A failed
+end order is never answered as done and forgotten: a new attempt is queued (see
+`Sessions.retry_end`).
 """
 
 from __future__ import annotations
@@ -89,14 +91,23 @@ class CallbackService:
             if callback.outcome is Outcome.SUCCEEDED:
                 return _answer(self._created(registration, callback), callback)
             return _answer(self._create_failed(registration, callback), callback)
+        if callback.verb is OrderVerb.REISSUE:
+            if callback.outcome is Outcome.SUCCEEDED:
+                return _answer(self._reissued(registration, callback), callback)
+            # The sweep asks again once the order is old enough (see Sweeper).
+            logger.warning(
+                "the backend could not set a fresh password",
+                registration_id=registration.registration_id,
+                error=callback.error,
+            )
+            return _answer(registration, callback)
         if callback.outcome is Outcome.SUCCEEDED:
             return _answer(self._ended(registration, callback), callback)
-        logger.error(
-            "the backend could not wipe a seat",
-            registration_id=registration.registration_id,
-            error=callback.error,
-        )
-        return _answer(registration, callback)
+        error = callback.error or "the backend reported a failure"
+        retried = self._sessions.retry_end(registration, f"end order failed: {error}")
+        if retried.order_id == callback.order_id:  # another writer moved it first
+            raise OrderNotCurrentError(callback.order_id)
+        return _answer(retried, callback)
 
     # -- authentication ------------------------------------------------------------------------
 
@@ -173,7 +184,22 @@ class CallbackService:
             retry = ready.state is State.READY and FollowUp.CREDENTIALS_MAIL in ready.follow_ups
             if not retry or ready.order_id != callback.order_id:
                 raise OrderNotCurrentError(callback.order_id) from None
-        assert callback.password is not None  # the contract guarantees it for CREATE success
+        self._mail_credentials(ready, callback)
+        logger.info("seat ready", registration_id=ready.registration_id)
+        return ready
+
+    def _reissued(self, registration: Registration, callback: AgentCallback) -> Registration:
+        """The agent set a fresh password on the running seat: mail it (once)."""
+        if FollowUp.CREDENTIALS_MAIL not in registration.follow_ups:
+            raise OrderNotCurrentError(callback.order_id)  # mailed already: a repeat
+        self._mail_credentials(registration, callback)
+        logger.info("credentials mailed again", registration_id=registration.registration_id)
+        return registration
+
+    def _mail_credentials(self, ready: Registration, callback: AgentCallback) -> None:
+        """Mail the password, then strike the mail off; DeliveryError -> 503, and the agent
+        retries with the same password (the sweep re-issues if it gives up)."""
+        assert callback.password is not None  # the contract: CREATE and REISSUE successes
         workshop = self._catalog.get(ready.workshop_id).workshop
         if not self._hubs.knows(ready.backend):
             logger.error("backend has no hub URL", backend=ready.backend)
@@ -184,10 +210,8 @@ class CallbackService:
             username=ready.username,
             password=callback.password.get_secret_value(),
             start_url=self._hubs.start(ready.backend),
-        )  # DeliveryError -> 503: the agent retries with the same password
+        )
         self._ledger.follow_up_done(ready.registration_id, FollowUp.CREDENTIALS_MAIL)
-        logger.info("seat ready", registration_id=ready.registration_id)
-        return ready
 
     def _create_failed(self, registration: Registration, callback: AgentCallback) -> Registration:
         error = callback.error or "the backend reported a failure"

@@ -181,6 +181,7 @@ def wire(
         catalog=catalog,
         follow_ups=follow_ups,
         sessions=sessions,
+        lifecycle=lifecycle,
         orders=orders,
         notifier=notifier,
         warm_seats=warm_seats,

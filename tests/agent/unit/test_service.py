@@ -218,3 +218,19 @@ def test_a_prepare_interrupted_before_it_finished_is_redone_not_trusted(rig: Rig
 def test_an_ending_seat_has_no_hub_user_left_after_its_lock(rig: Rig, verb: OrderVerb) -> None:
     rig.service.handle(delivery(make_order(verb, 7, "WOD-U")))
     assert rig.steps == ["retire student7", "deploy student7", "retire student7"]
+
+
+def test_a_reissue_sets_a_fresh_password_on_the_seat_as_it_is(rig: Rig) -> None:
+    create = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.service.handle(delivery(create))
+    reissue = make_order(OrderVerb.REISSUE, 7, "WOD-U")
+    rig.callbacks.answers = [Delivery.UNAVAILABLE]  # the API could not mail it yet
+    assert rig.service.handle(delivery(reissue)) is Disposition.RETRY
+    assert rig.service.handle(delivery(reissue, receive_count=2)) is Disposition.DONE
+    [(order_id, password)] = rig.deployer.reissued
+    assert order_id == reissue.order_id and password != rig.deployer.calls[0][1]
+    first, second = rig.callbacks.sent[-2:]
+    assert second.password is not None and second.password.get_secret_value() == password
+    assert first.to_wire() == second.to_wire()  # the retry carries the same password
+    # Nothing else happens to the seat: no playbook, the server keeps running.
+    assert rig.steps[-1] == "reissue student7" and rig.steps.count("deploy student7") == 1

@@ -8,6 +8,7 @@ import pytest
 from tests.support.agent_calls import callback_for
 from tests.support.memory import CALLBACK_SECRET
 from wod.domain.errors import (
+    AlreadyEndedError,
     DeliveryError,
     ForbiddenCallbackError,
     OrderNotCurrentError,
@@ -17,6 +18,7 @@ from wod.domain.registrations import FollowUp
 from wod.domain.states import State
 from wod_contracts import signing
 from wod_contracts.callbacks import Outcome
+from wod_contracts.orders import OrderVerb
 
 from .conftest import World, status_token
 
@@ -105,10 +107,43 @@ def test_a_wiped_seat_returns_to_the_pool_with_a_thank_you(world: World) -> None
     assert world.mails()[-1] == "thanks"
 
 
-def test_a_failed_wipe_keeps_the_session_ending(world: World) -> None:
+def test_a_failed_wipe_is_retried_as_a_new_attempt_with_the_seat_held(world: World) -> None:
     registration = world.ready()
     rid = registration.registration_id
     world.services.participants.end_early(rid, status_token(rid))
-    world.report(world.order(rid), Outcome.FAILED, error="rm: busy")
-    assert world.get(rid).state is State.ENDING
+    failed = world.order(rid)
+    answer = world.callback(failed, Outcome.FAILED, error="rm: busy")
+    assert answer.status == "ending"
+    retry = world.order(rid)
+    assert retry.order_id != failed.order_id and retry.verb is failed.verb
+    stored = world.get(rid)
+    assert stored.state is State.ENDING and stored.end_attempts == 1
+    assert stored.follow_ups == frozenset()  # the new attempt is on the queue
     assert registration.student not in world.free()
+    with pytest.raises(OrderNotCurrentError):
+        world.callback(failed, Outcome.FAILED, error="rm: busy")  # a repeat changes nothing
+    assert world.report(retry).state is State.ENDED
+    assert registration.student in world.free()
+
+
+def test_a_reissued_password_is_mailed_once(world: World) -> None:
+    rid = world.ready().registration_id
+    world.services.sessions.reissue(rid)  # an organizer's `reissue`: the mail was lost
+    order = world.order(rid)
+    assert order.verb is OrderVerb.REISSUE
+    world.mailer.down = True
+    with pytest.raises(DeliveryError):
+        world.report(order, password="Fresh-password-2")
+    world.mailer.down = False
+    world.report(order, password="Fresh-password-2")  # the agent's retry
+    assert world.mails() == ["welcome", "credentials", "credentials"]
+    with pytest.raises(OrderNotCurrentError):
+        world.report(order, password="Fresh-password-2")
+
+
+def test_only_a_running_seat_gets_fresh_credentials(world: World) -> None:
+    rid = world.ready().registration_id
+    world.services.participants.end_early(rid, status_token(rid))
+    with pytest.raises(AlreadyEndedError):
+        world.services.sessions.reissue(rid)
+    assert world.order(rid).verb is OrderVerb.CLEANUP
