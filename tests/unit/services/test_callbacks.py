@@ -3,6 +3,8 @@ does to the registration, the seat and the mails."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.support.agent_calls import callback_for
@@ -14,13 +16,13 @@ from wod.domain.errors import (
     OrderNotCurrentError,
     UnauthorizedCallbackError,
 )
-from wod.domain.registrations import FollowUp
+from wod.domain.registrations import FollowUp, plan_registration
 from wod.domain.states import State
 from wod_contracts import signing
 from wod_contracts.callbacks import Outcome
 from wod_contracts.orders import OrderVerb
 
-from .conftest import World, status_token
+from .conftest import World, request_for, status_token
 
 
 def signed(world: World, body: bytes, secret: bytes = CALLBACK_SECRET) -> dict[str, str]:
@@ -147,3 +149,18 @@ def test_only_a_running_seat_gets_fresh_credentials(world: World) -> None:
     with pytest.raises(AlreadyEndedError):
         world.services.sessions.reissue(rid)
     assert world.order(rid).verb is OrderVerb.CLEANUP
+
+
+def test_an_old_record_with_an_address_ses_cannot_carry_never_blocks_its_seat(
+    world: World,
+) -> None:
+    """Registration refuses such addresses; one stored before that rule gets no mail, and its
+    seat still moves on (no 503 loop, no held credentials follow-up)."""
+    seats = world.catalog.get("py-101")
+    planned = plan_registration(request_for(), seats.workshop, 1, world.clock())
+    legacy = replace(planned, email="jörg@example.org")
+    world.store.claim_seat(legacy)
+    world.services.follow_ups.finish(legacy, seats.workshop)
+    ready = world.report(world.order(legacy.registration_id))
+    assert ready.state is State.READY and ready.follow_ups == frozenset()
+    assert world.mailer.sent == []
