@@ -1,12 +1,18 @@
 """The recipient as SES can deliver it: 7-bit ASCII only (SES has no SMTPUTF8).
 
 Called by `messages.build_message` for every mail. Registration already stores addresses in
-this form; this is the mail path's own guard, for whatever else reaches it.
+this form; this is the mail path's own guard, for whatever else reaches it. `redact` keeps
+addresses out of error texts and logs (they are personal data).
 """
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
+
+# Anything shaped like an address, Unicode included: what `redact` takes out of a text.
+ADDRESS = re.compile(r"[^\s@\"'<>(),;:]+@[^\s@\"'<>(),;:]+\.[^\s@\"'<>(),;:]+")
 
 
 class UndeliverableAddressError(ValueError):
@@ -24,3 +30,8 @@ def sendable(address: str) -> str:
     if ascii_email is None or not ascii_email.isascii():
         raise UndeliverableAddressError("the address needs SMTPUTF8")
     return ascii_email
+
+
+def redact(text: str) -> str:
+    """The text with every address replaced by `<address>` (for errors and logs)."""
+    return ADDRESS.sub("<address>", text)
