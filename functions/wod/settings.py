@@ -5,6 +5,7 @@ Nothing reads `os.environ` elsewhere, and nothing is computed from it at import 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +50,13 @@ class Settings(BaseSettings):
     stuck_after_seconds: int = 600
     # A PREPARE (warm seat) unanswered this long is given up on; the seat stays cold.
     prepare_timeout_seconds: int = 900
+    # Personal data is kept this long after a session's end (and a suppression this long after
+    # it was made), then DynamoDB's TTL drops it: the template's RetentionDays.
+    retention_days: int = Field(default=90, ge=1, le=3650)
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
 
     @property
     def token_key_bytes(self) -> bytes:

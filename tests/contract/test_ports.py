@@ -377,6 +377,46 @@ def test_suppression_ignores_the_case_of_the_address(ports: Ports) -> None:
     assert ports.guards.is_suppressed(address.upper())
 
 
+def test_a_suppression_can_be_forgotten(ports: Ports) -> None:
+    address = f"erase.{uuid.uuid4().hex[:8]}@example.org"
+    ports.guards.suppress(address, "Complaint")
+    ports.guards.unsuppress(address)
+    assert not ports.guards.is_suppressed(address)
+    ports.guards.unsuppress(address)  # twice is harmless
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+
+def test_registrations_are_found_by_address(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    address = f"{uuid.uuid4().hex[:10]}@contract.example"
+    mine = planned(workshop, workshop.students.first, email=address)
+    ports.store.claim_seat(mine)
+    claimed(ports, workshop, workshop.students.first + 1)  # someone else's
+    assert [r.registration_id for r in ports.store.of_address(address)] == [mine.registration_id]
+
+
+def test_erasure_waits_for_the_seat_and_then_wipes_the_personal_fields(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    registration = claimed(ports, workshop)
+    rid = registration.registration_id
+    assert not ports.store.erase(rid, NOW)  # it holds a seat: the data is still needed
+    assert ports.store.request_erasure(rid)
+    assert ports.store.get(rid).erase_requested
+    ending = ports.store.apply(
+        registration, to_ending(State.PENDING, EndReason.ENDED_EARLY, OrderVerb.CLEANUP), NOW
+    )
+    ports.store.apply(ending, to_ended(ending.order_id), NOW)
+    assert not ports.store.request_erasure(rid)  # settled: erase at once instead
+    assert ports.store.erase(rid, NOW)
+    stored = ports.store.get(rid)
+    assert stored.erased and not stored.erase_requested
+    assert (stored.email, stored.first_name, stored.last_name, stored.company) == ("", "", "", "")
+    assert (stored.state, stored.student) == (State.ENDED, registration.student)
+    assert ports.store.of_address(registration.email) == []
+
+
 def test_the_twin_keeps_registrations_immutable(ports: Ports) -> None:
     """What a port returns is a value: changing the store later does not change it."""
     registration = claimed(ports, new_workshop(ports))

@@ -26,7 +26,7 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
-from wod.domain.states import HOLDS_SEAT, State
+from wod.domain.states import FINAL, HOLDS_SEAT, State
 from wod.domain.transitions import Transition
 from wod.domain.workshops import Preparation, WorkshopSeats
 from wod.services.wiring import Adapters, Services, wire
@@ -230,6 +230,39 @@ class MemoryStore:
             found = [self._view(row) for row in rows]
         yield from found
 
+    def of_address(self, email: str) -> list[Registration]:
+        with self._tables.lock:
+            return [
+                self._view(row)
+                for row in self._tables.rows.values()
+                if row.registration.email == email
+            ]
+
+    def request_erasure(self, registration_id: str) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None or row.registration.state not in HOLDS_SEAT:
+                return False
+            row.registration = replace(row.registration, erase_requested=True)
+            return True
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None or row.registration.state not in FINAL:
+                return False
+            row.registration = replace(
+                row.registration,
+                email="",
+                first_name="",
+                last_name="",
+                company="",
+                error="",
+                erase_requested=False,
+                erased=True,
+            )
+            return True
+
     # -- writes --------------------------------------------------------------------------------
 
     def apply(self, registration: Registration, change: Transition, now: datetime) -> Registration:
@@ -361,6 +394,10 @@ class MemoryGuards:
     def suppress(self, email: str, reason: str) -> None:
         with self._tables.lock:
             self._tables.guards[f"suppressed#{email.lower()}"] = reason
+
+    def unsuppress(self, email: str) -> None:
+        with self._tables.lock:
+            self._tables.guards.pop(f"suppressed#{email.lower()}", None)
 
     def is_suppressed(self, email: str) -> bool:
         with self._tables.lock:

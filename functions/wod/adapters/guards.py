@@ -45,6 +45,10 @@ class GuardStore:
         expires_at = datetime.now(UTC) + self._retention
         GuardRecord(suppression_id(email), reason=reason, expires_at=expires_at).save()
 
+    def unsuppress(self, email: str) -> None:
+        """Forget the address (its owner asked for their data to be erased)."""
+        GuardRecord(suppression_id(email)).delete()
+
     def is_suppressed(self, email: str) -> bool:
         try:
             GuardRecord.get(suppression_id(email))

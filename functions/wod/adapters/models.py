@@ -90,6 +90,8 @@ class RegistrationRecord(Model):
     warm_seat = BooleanAttribute(null=True)
     taken_at = UTCDateTimeAttribute(null=True)
     end_attempts = NumberAttribute(null=True)  # failed or unanswered end orders
+    erase_requested = BooleanAttribute(null=True)  # erase the personal fields once final
+    erased_at = UTCDateTimeAttribute(null=True)  # personal fields wiped
     expires_at = TTLAttribute()
 
     by_state = StateIndex()

@@ -5,7 +5,7 @@ write. Called by the services; nothing above this module sees a PynamoDB or boto
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute
@@ -21,8 +21,8 @@ from wod.domain.errors import (
     RegistrationNotFoundError,
     SeatTakenError,
 )
-from wod.domain.registrations import EndReason, FollowUp, Registration
-from wod.domain.states import State
+from wod.domain.registrations import RETENTION, EndReason, FollowUp, Registration
+from wod.domain.states import FINAL, HOLDS_SEAT, State
 from wod.domain.transitions import Transition
 from wod_contracts.orders import OrderVerb
 
@@ -57,10 +57,12 @@ def to_domain(record: RegistrationRecord) -> Registration:
         taken_at=record.taken_at,
         end_attempts=int(record.end_attempts or 0),
         reminder_sent=record.reminder_sent_at is not None,
+        erase_requested=bool(record.erase_requested),
+        erased=record.erased_at is not None,
     )
 
 
-def to_record(registration: Registration) -> RegistrationRecord:
+def to_record(registration: Registration, retention: timedelta = RETENTION) -> RegistrationRecord:
     return RegistrationRecord(
         registration.registration_id,
         workshop_id=registration.workshop_id,
@@ -79,7 +81,7 @@ def to_record(registration: Registration) -> RegistrationRecord:
         order_verb=registration.order_verb.value,
         follow_ups={step.value for step in registration.follow_ups} or None,
         warm_seat=registration.warm_seat or None,
-        expires_at=registration.expires_at,
+        expires_at=registration.expires_at(retention),
     )
 
 
@@ -119,8 +121,11 @@ class RegistrationStore:
 
     Implements the SeatClaims, Ledger, Backlog and Stamps ports."""
 
-    def __init__(self, connection: Connection | None = None) -> None:
+    def __init__(
+        self, connection: Connection | None = None, retention: timedelta = RETENTION
+    ) -> None:
         self._connection = connection or Connection()
+        self._retention = retention  # how long after its end a registration is kept (TTL)
 
     # -- the seat claim ------------------------------------------------------------------------
 
@@ -133,7 +138,7 @@ class RegistrationStore:
             email_guard_id(registration.workshop_id, registration.email),
             registration_id=registration.registration_id,
             # Dropped with the seat; the TTL is a backstop, never before the registration's own.
-            expires_at=registration.expires_at,
+            expires_at=registration.expires_at(self._retention),
         )
         try:
             with TransactWrite(connection=self._connection) as transaction:
@@ -152,7 +157,7 @@ class RegistrationStore:
                     return_values=ALL_OLD,
                 )
                 transaction.save(
-                    to_record(registration),
+                    to_record(registration, self._retention),
                     condition=RegistrationRecord.registration_id.does_not_exist(),
                 )
                 transaction.save(
@@ -193,6 +198,49 @@ class RegistrationStore:
         )
         for record in query:
             yield to_domain(record)
+
+    def of_address(self, email: str) -> list[Registration]:
+        """Every registration of this address (a scan: an organizer's rare purge, not a hot
+        path; the table holds only the retention period's registrations)."""
+        scan = RegistrationRecord.scan(RegistrationRecord.email == email, consistent_read=True)
+        return [to_domain(record) for record in scan]
+
+    # -- personal data -------------------------------------------------------------------------
+
+    def request_erasure(self, registration_id: str) -> bool:
+        """Erase once the seat is back; False if it does not hold a seat (any more)."""
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[RegistrationRecord.erase_requested.set(True)],
+                condition=RegistrationRecord.state.is_in(*(s.value for s in HOLDS_SEAT)),
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        """Wipe the personal fields of a settled registration (what is left: workshop, seat,
+        times, state, for the seat accounting); False if it still holds a seat."""
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[
+                    RegistrationRecord.email.set(""),
+                    RegistrationRecord.first_name.set(""),
+                    RegistrationRecord.last_name.set(""),
+                    RegistrationRecord.company.set(""),
+                    RegistrationRecord.error.remove(),
+                    RegistrationRecord.erase_requested.remove(),
+                    RegistrationRecord.erased_at.set(now),
+                ],
+                condition=RegistrationRecord.state.is_in(*(s.value for s in FINAL)),
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
 
     # -- transitions ---------------------------------------------------------------------------
 

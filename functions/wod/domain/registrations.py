@@ -20,7 +20,8 @@ from .errors import WorkshopFullError
 from .participants import RegistrationRequest
 from .states import State
 
-# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it.
+# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it
+# (the default of the template's RetentionDays, `Settings.retention_days`).
 RETENTION = timedelta(days=90)
 
 
@@ -78,6 +79,8 @@ class Registration:
     taken_at: datetime | None = None  # when the agent took the current order
     end_attempts: int = 0  # end orders that failed or went unanswered (each had its own id)
     reminder_sent: bool = False  # SES accepted the reminder
+    erase_requested: bool = False  # the participant asked: their data goes when the seat is back
+    erased: bool = False  # personal fields wiped (name, address, company)
 
     @property
     def escalated(self) -> bool:
@@ -88,9 +91,9 @@ class Registration:
     def username(self) -> str:
         return username_for(self.student)
 
-    @property
-    def expires_at(self) -> datetime:
-        return self.ends_at + RETENTION
+    def expires_at(self, retention: timedelta = RETENTION) -> datetime:
+        """When DynamoDB's TTL drops it: `retention` after its session's end."""
+        return self.ends_at + retention
 
     def with_state(self, state: State) -> Registration:
         return replace(self, state=state)

@@ -33,6 +33,7 @@ from wod_contracts import signing
 from wod_contracts.callbacks import AgentCallback, Outcome
 from wod_contracts.orders import OrderVerb
 
+from .erasure import Erasure
 from .links import Hubs
 from .notifications import Notifier
 from .ports import Catalog, Clock, Guards, Ledger
@@ -64,11 +65,13 @@ class CallbackService:
         notifier: Notifier,
         sessions: Sessions,
         warm_seats: WarmSeats,
+        erasure: Erasure,
         hubs: Hubs,
         token_key: bytes,
         clock: Clock,
     ) -> None:
         self._secret = secret
+        self._erasure = erasure
         self._warm_seats = warm_seats
         self._guards = guards
         self._ledger = ledger
@@ -232,7 +235,9 @@ class CallbackService:
             ended = self._ledger.apply(registration, to_ended(callback.order_id), self._clock())
         except InvalidTransitionError:
             raise OrderNotCurrentError(callback.order_id) from None
-        if registration.end_reason is not EndReason.STUCK:  # those had their apology already
+        if self._ledger.get(registration.registration_id).erase_requested:
+            self._erasure.settled(registration.registration_id)  # no more mail: they asked so
+        elif registration.end_reason is not EndReason.STUCK:  # those had their apology already
             self._sessions.farewell(ended)
         self._warm_seats.top_up(registration.workshop_id)  # the seat is back, cold
         return ended

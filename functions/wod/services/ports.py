@@ -145,10 +145,27 @@ class BackendPresence(Protocol):
 
 class Suppressions(Protocol):
     def suppress(self, email: str, reason: str) -> None: ...
+    def unsuppress(self, email: str) -> None: ...
     def is_suppressed(self, email: str) -> bool: ...
 
 
-class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
+class PersonalData(RegistrationReader, Protocol):
+    """What erasing a participant's data needs of the registrations."""
+
+    def of_address(self, email: str) -> list[Registration]:
+        """Every registration of this (normalized) address."""
+        ...
+
+    def request_erasure(self, registration_id: str) -> bool:
+        """Erase once the seat is back; False if it holds no seat (any more)."""
+        ...
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        """Wipe the personal fields of a settled registration; False if it holds a seat."""
+        ...
+
+
+class Store(SeatClaims, Ledger, Backlog, Stamps, PersonalData, Protocol):
     """Every registration port at once: what the DynamoDB adapter and its twin implement."""
 
 

@@ -23,6 +23,7 @@ from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
+from .erasure import Erasure
 from .follow_ups import FollowUps
 from .lifecycle import Lifecycle
 from .links import Hubs, Links
@@ -64,6 +65,7 @@ class Services:
     follow_ups: FollowUps
     warm_seats: WarmSeats
     callbacks: CallbackService
+    erasure: Erasure
     lifecycle: Lifecycle
     sweeper: Sweeper
     mail_events: MailEvents
@@ -81,8 +83,8 @@ def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
     bind_tables(settings)
     return Adapters(
         catalog=WorkshopStore(),
-        store=store or RegistrationStore(),
-        guards=GuardStore(),
+        store=store or RegistrationStore(retention=settings.retention),
+        guards=GuardStore(retention=settings.retention),
         mailer=SesMailer(settings.mail_configuration_set),
         queues=SqsOrderQueues(settings.backend_queues),
         schedules=EventBridgeSchedules(
@@ -153,6 +155,13 @@ def wire(
         token_key=token_key,
         clock=clock,
     )
+    erasure = Erasure(
+        registrations=store,
+        suppressions=adapters.guards,
+        catalog=catalog,
+        sessions=sessions,
+        clock=clock,
+    )
     callbacks = CallbackService(
         secret=callback_secret,
         guards=adapters.guards,
@@ -161,6 +170,7 @@ def wire(
         notifier=notifier,
         sessions=sessions,
         warm_seats=warm_seats,
+        erasure=erasure,
         hubs=hubs,
         token_key=token_key,
         clock=clock,
@@ -203,6 +213,7 @@ def wire(
         follow_ups=follow_ups,
         warm_seats=warm_seats,
         callbacks=callbacks,
+        erasure=erasure,
         lifecycle=lifecycle,
         sweeper=sweeper,
         mail_events=MailEvents(adapters.guards),
