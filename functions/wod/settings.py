@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     token_key: SecretStr = SecretStr("local-development-token-key-change-me")
     callback_secret: SecretStr = SecretStr("local-development-callback-secret")
     callback_secret_arn: str | None = None
+    # Backend name -> its own callback secret (or its Secrets Manager ARN): a backend's agent
+    # can then only report on orders of its own seats. When either is set, the shared
+    # secret above is not accepted any more.
+    callback_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    callback_secret_arns: dict[str, str] = Field(default_factory=dict)
     token_key_arn: str | None = Field(
         default=None, description="Secrets Manager ARN of the token key (cloud); else token_key."
     )

@@ -15,7 +15,7 @@ from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.adapters.models import GuardRecord, RegistrationRecord
 from wod.adapters.registrations import email_guard_id
-from wod.local.stack import LocalStack
+from wod.local.stack import LocalStack, free_port
 from wod_contracts.callbacks import Outcome
 from wod_contracts.orders import Order, OrderVerb
 
@@ -239,3 +239,28 @@ def test_the_password_is_not_stored_outside_its_mail(
     state.pop("ses", None)
     state.pop("sesv2", None)
     assert "Never-Stored-777" not in json.dumps(state)
+
+
+def test_a_callback_signed_by_another_backends_secret_is_refused(
+    local_stack: LocalStack, register: Register
+) -> None:
+    """A gateway whose backends each have their own secret (as the template configures)."""
+    own = {"default": "secret-of-the-default-backend", "second": "secret-of-the-second-one"}
+    url = local_stack.start_gateway(
+        name="own-secrets",
+        port=free_port(),
+        env={"WOD_CALLBACK_SECRETS": json.dumps(own)},
+        workers=2,
+    )
+    api = url + "api/"
+    try:
+        order = register("own-secret@cb.example")  # an order of the default backend
+        body = callback_for(order).to_wire().encode()
+        wrong = post_callback(api, body, secret=own["second"].encode())
+        assert wrong.status_code == 403 and wrong.json()["error"] == "forbidden"
+        shared = post_callback(api, body)  # the shared secret is not accepted any more
+        assert shared.status_code == 401
+        right = post_callback(api, body, secret=own["default"].encode())
+        assert right.status_code == 200 and right.json()["status"] == "ready"
+    finally:
+        local_stack.stop_process("own-secrets")

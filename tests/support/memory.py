@@ -27,6 +27,7 @@ from wod.domain.errors import (
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import FINAL, HOLDS_SEAT, State
+from wod.domain.tokens import ANY_BACKEND
 from wod.domain.transitions import Transition
 from wod.domain.workshops import Preparation, WorkshopSeats
 from wod.services.wiring import Adapters, Services, wire
@@ -504,7 +505,13 @@ CALLBACK_SECRET = b"unit-test-callback-secret"
 HUB_URL = "https://hub.example.org"
 
 
-def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: object) -> MemoryWorld:
+def memory_world(
+    workshops: Iterable[Workshop],
+    now: datetime,
+    callback_secrets: Mapping[str, bytes] | None = None,
+    **settings: object,
+) -> MemoryWorld:
+    callback_secrets = callback_secrets or {ANY_BACKEND: CALLBACK_SECRET}
     tables = MemoryTables()
     catalog, store, guards = MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables)
     catalog.seed(workshops, now)
@@ -526,7 +533,7 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
         Settings(**values),  # type: ignore[arg-type]
         Adapters(catalog, store, guards, mailer, queues, schedules),
         token_key=TOKEN_KEY,
-        callback_secret=lambda: CALLBACK_SECRET,
+        callback_secrets=lambda: callback_secrets,
         clock=clock,
     )
     return MemoryWorld(clock, tables, catalog, store, guards, mailer, queues, schedules, services)

@@ -1,11 +1,11 @@
 """What the API does when the backend agent reports an order taken, done or failed.
 
-Authenticated twice: the request is signed with the shared secret (and a signature is accepted
-once), and the body carries the one-time token of its order, so a leaked order cannot touch
-another registration. Every state change is conditional on the order still being current.
-A PREPARE's callback is about a free seat of a workshop's pool, not a registration. A failed
-end order is never answered as done and forgotten: a new attempt is queued (see
-`Sessions.retry_end`).
+Authenticated twice: the request is signed with its backend's secret (or the one shared secret;
+a signature is accepted once), and the body carries the one-time token of its order, so a leaked
+order cannot touch another registration. A backend's own secret signs for its seats only. Every
+state change is conditional on the order still being current. A PREPARE's callback is about a
+free seat of a workshop's pool, not a registration. A failed end order is never answered as
+done and forgotten: a new attempt is queued (see `Sessions.retry_end`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
+from wod.domain.tokens import ANY_BACKEND
 from wod.domain.transitions import to_ended, to_failed, to_ready
 from wod.mail.render import MailKind
 from wod_contracts import signing
@@ -58,7 +59,7 @@ class CallbackService:
     def __init__(
         self,
         *,
-        secret: Callable[[], bytes],
+        secrets: Callable[[], Mapping[str, bytes]],
         guards: Guards,
         ledger: Ledger,
         catalog: Catalog,
@@ -70,7 +71,7 @@ class CallbackService:
         token_key: bytes,
         clock: Clock,
     ) -> None:
-        self._secret = secret
+        self._secrets = secrets
         self._erasure = erasure
         self._warm_seats = warm_seats
         self._guards = guards
@@ -83,10 +84,11 @@ class CallbackService:
         self._clock = clock
 
     def handle(self, headers: Mapping[str, str], body: bytes) -> Answer:
-        callback = self._authenticate(headers, body)
+        callback, signer = self._authenticate(headers, body)
         if callback.verb is OrderVerb.PREPARE:
-            return self._prepare(callback)
+            return self._prepare(callback, signer)
         registration = self._authorize(callback)
+        _check_signer(signer, registration.backend, callback)
         self._guards.seen(registration.backend, self._clock())
         if callback.outcome is Outcome.STARTED:
             return self._started(registration, callback)
@@ -114,16 +116,24 @@ class CallbackService:
 
     # -- authentication ------------------------------------------------------------------------
 
-    def _authenticate(self, headers: Mapping[str, str], body: bytes) -> AgentCallback:
+    def _authenticate(self, headers: Mapping[str, str], body: bytes) -> tuple[AgentCallback, str]:
+        """The callback and who signed it: a backend's name, or ANY_BACKEND (shared secret)."""
         now = self._clock()
-        try:
-            signature = signing.verify(self._secret(), headers, body, now.timestamp())
-        except signing.SignatureError as exc:
-            raise UnauthorizedCallbackError(str(exc)) from exc
+        error = signing.SignatureError("no callback secret is configured")
+        signed: tuple[str, str] | None = None
+        for name, secret in self._secrets().items():
+            try:
+                signed = (name, signing.verify(secret, headers, body, now.timestamp()))
+                break
+            except signing.SignatureError as exc:
+                error = exc
+        if signed is None:
+            raise UnauthorizedCallbackError(str(error)) from error
+        signer, signature = signed
         if not self._guards.use_once(f"signature#{signature}", now + REPLAY_WINDOW):
             raise UnauthorizedCallbackError("replayed request")
         # A signed but malformed body raises ValidationError: a 422 naming the fields.
-        return AgentCallback.model_validate_json(body)
+        return AgentCallback.model_validate_json(body), signer
 
     def _check_token(self, callback: AgentCallback) -> None:
         expected = tokens.callback_token(self._token_key, callback.order_id)
@@ -146,7 +156,7 @@ class CallbackService:
 
     # -- outcomes ------------------------------------------------------------------------------
 
-    def _prepare(self, callback: AgentCallback) -> Answer:
+    def _prepare(self, callback: AgentCallback, signer: str) -> Answer:
         """A PREPARE is answered by the pool: its seat must still be waiting for this order."""
         self._check_token(callback)
         assert callback.workshop_id is not None and callback.student is not None
@@ -154,6 +164,7 @@ class CallbackService:
             seats = self._catalog.get(callback.workshop_id)
         except WorkshopNotFoundError as exc:
             raise ForbiddenCallbackError(callback.order_id) from exc
+        _check_signer(signer, seats.workshop.backend, callback)
         self._guards.seen(seats.workshop.backend, self._clock())
         if callback.outcome is Outcome.STARTED:
             return Answer(callback.order_id, "preparing")
@@ -241,6 +252,14 @@ class CallbackService:
             self._sessions.farewell(ended)
         self._warm_seats.top_up(registration.workshop_id)  # the seat is back, cold
         return ended
+
+
+def _check_signer(signer: str, backend: str, callback: AgentCallback) -> None:
+    """A backend's own secret opens only orders of its seats (a leaked secret or a confused
+    agent cannot touch another backend's)."""
+    if signer not in (ANY_BACKEND, backend):
+        logger.warning("callback signed by another backend", signer=signer, backend=backend)
+        raise ForbiddenCallbackError(callback.order_id)
 
 
 def _answer(registration: Registration, callback: AgentCallback) -> Answer:

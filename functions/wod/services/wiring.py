@@ -6,7 +6,7 @@ wire the same services to in-memory twins (`tests/support/memory.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -17,7 +17,7 @@ from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
-from wod.adapters.secrets import callback_secret, token_key
+from wod.adapters.secrets import callback_secrets, token_key
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
@@ -98,7 +98,7 @@ def wire(
     adapters: Adapters,
     *,
     token_key: bytes,
-    callback_secret: Callable[[], bytes],
+    callback_secrets: Callable[[], Mapping[str, bytes]],
     clock: Clock = utc_now,
     branding: Branding | None = None,
 ) -> Services:
@@ -163,7 +163,7 @@ def wire(
         clock=clock,
     )
     callbacks = CallbackService(
-        secret=callback_secret,
+        secrets=callback_secrets,
         guards=adapters.guards,
         ledger=store,
         catalog=catalog,
@@ -232,7 +232,7 @@ def build_services(
         real_adapters(settings, store),
         token_key=token_key(settings),
         # Read when the first callback comes (from Secrets Manager in the cloud).
-        callback_secret=lambda: callback_secret(settings),
+        callback_secrets=lambda: callback_secrets(settings),
         clock=clock,
     )
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from tests.support.agent_calls import callback_for
-from tests.support.memory import CALLBACK_SECRET
+from tests.support.memory import CALLBACK_SECRET, memory_world
 from wod.domain.errors import (
     AlreadyEndedError,
     DeliveryError,
@@ -22,7 +22,7 @@ from wod_contracts import signing
 from wod_contracts.callbacks import Outcome
 from wod_contracts.orders import OrderVerb
 
-from .conftest import World, request_for, status_token
+from .conftest import START, World, request_for, status_token, workshop
 
 
 def signed(world: World, body: bytes, secret: bytes = CALLBACK_SECRET) -> dict[str, str]:
@@ -164,3 +164,22 @@ def test_an_old_record_with_an_address_ses_cannot_carry_never_blocks_its_seat(
     ready = world.report(world.order(legacy.registration_id))
     assert ready.state is State.READY and ready.follow_ups == frozenset()
     assert world.mailer.sent == []
+
+
+def test_a_backends_own_secret_opens_only_its_own_seats() -> None:
+    secrets = {"default": b"secret-of-default", "second": b"secret-of-second"}
+    world = World(
+        memory_world(
+            [workshop(), workshop("other-101", backend="second")], START, callback_secrets=secrets
+        )
+    )
+    world.queues.backends.add("second")
+    rid = world.register().registration.registration_id
+    body = callback_for(world.order(rid)).to_wire().encode()
+    callbacks = world.services.callbacks
+    with pytest.raises(ForbiddenCallbackError):
+        callbacks.handle(signed(world, body, secret=secrets["second"]), body)
+    assert world.get(rid).state is State.DEPLOYING
+    with pytest.raises(UnauthorizedCallbackError):  # the shared secret is not accepted any more
+        callbacks.handle(signed(world, body), body)
+    assert callbacks.handle(signed(world, body, secret=secrets["default"]), body).status == "ready"
