@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from wod_agent.crash_points import CrashPoints
 from wod_agent.journal import Journal, JournalState
 from wod_agent.ports import Delivery, DeploymentError, PermanentOrderError
 from wod_agent.secrets_box import SecretBox, new_password
@@ -234,3 +235,39 @@ def test_a_reissue_sets_a_fresh_password_on_the_seat_as_it_is(rig: Rig) -> None:
     assert first.to_wire() == second.to_wire()  # the retry carries the same password
     # Nothing else happens to the seat: no playbook, the server keeps running.
     assert rig.steps[-1] == "reissue student7" and rig.steps.count("deploy student7") == 1
+
+
+class Killed(Exception):
+    """Stands for the process exit of a crash point."""
+
+
+@pytest.mark.parametrize("point", ["taken", "deployed", "reported"])
+def test_a_crash_point_fires_once_and_the_redelivery_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str
+) -> None:
+    def exit_now(code: int) -> None:
+        raise Killed(code)
+
+    monkeypatch.setattr("wod_agent.crash_points.os._exit", exit_now)
+    rig = Rig(tmp_path)
+    rig.service = OrderService(
+        rig.journal,
+        SecretBox(SECRET),
+        rig.hub,
+        rig.deployer,
+        rig.callbacks,
+        3,
+        crash=CrashPoints([f"CREATE:{point}"], tmp_path),
+    )
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    with pytest.raises(Killed):
+        rig.service.handle(delivery(order))
+    assert rig.service.handle(delivery(order, receive_count=2)) is Disposition.DONE
+    passwords = {c.password.get_secret_value() for c in rig.callbacks.sent if c.password}
+    assert len(passwords) == 1  # one password, however often the order was carried out
+    assert len(rig.deployer.calls) == 1  # never deployed twice
+
+
+def test_a_crash_point_must_name_a_verb_and_a_step() -> None:
+    with pytest.raises(ValueError, match="VERB:point"):
+        CrashPoints(["CREATE:somewhere"], Path("/nonexistent"))
