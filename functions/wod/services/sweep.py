@@ -111,6 +111,7 @@ class Sweeper:
         self._notifier = notifier
         self._clock = clock
         self._timings = timings
+        self._ready_waited: set[str] = set()  # READY ones unchanged for a stuck period (a pass)
 
     def run(self) -> dict[str, Swept]:
         """One pass; returns what was done to each registration it looked at, by id."""
@@ -178,6 +179,7 @@ class Sweeper:
                 if self._stuck(registration, now, alive[backend]):
                     yield registration
         waited = {r.registration_id for r in self._backlog.in_state(State.READY, stuck_before)}
+        self._ready_waited = waited
         for registration in self._backlog.in_state(State.READY, now - self._timings.grace):
             lost_expiry = registration.ends_at < now - self._timings.grace
             running = registration.ends_at > now
@@ -186,16 +188,20 @@ class Sweeper:
         yield from self._backlog.in_state(State.ENDING, stuck_before)
 
     def _owed(self, registration: Registration, now: datetime, waited: set[str]) -> bool:
-        """A running session with a mail outstanding: its credentials (never mailed, or a
-        REISSUE unanswered for a stuck period), or a due reminder whose mail failed."""
+        """A running session with something outstanding: a follow-up that failed (the welcome,
+        the schedules, a REISSUE order), its credentials (never mailed, or a REISSUE unanswered
+        for a stuck period), or a due reminder whose mail failed."""
+        if registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}:
+            return True
         if FollowUp.CREDENTIALS_MAIL in registration.follow_ups:
-            if registration.order_verb is not OrderVerb.REISSUE:
-                return True  # the agent's callback gave up on the mail
-            return (
-                FollowUp.REISSUE_ORDER in registration.follow_ups
-                or registration.registration_id in waited
-            )
+            return self._reissue_due(registration, waited)
         return not registration.reminder_sent and registration.reminder_at < now
+
+    @staticmethod
+    def _reissue_due(registration: Registration, waited: set[str]) -> bool:
+        if registration.order_verb is not OrderVerb.REISSUE:
+            return True  # the agent's callback gave up on the credentials mail
+        return registration.registration_id in waited  # a REISSUE unanswered that long
 
     def _stuck(self, registration: Registration, now: datetime, agent_alive: bool) -> bool:
         """A seat on its way is stuck when the agent took its order and did not finish in
@@ -232,19 +238,27 @@ class Sweeper:
         return Swept.STUCK
 
     def _settle_mail(self, registration: Registration) -> Swept:
-        if FollowUp.CREDENTIALS_MAIL not in registration.follow_ups:
-            fired = self._lifecycle.remind(registration.registration_id)
-            return Swept.REMINDED if fired is Fired.REMINDED else Swept.STILL_FAILING
-        if FollowUp.REISSUE_ORDER in registration.follow_ups:
-            workshop = self._catalog.get(registration.workshop_id).workshop
-            after = self._follow_ups.finish(registration, workshop)
-            sent = FollowUp.REISSUE_ORDER not in after.follow_ups
-            return Swept.REISSUED if sent else Swept.STILL_FAILING
-        try:
-            self._sessions.reissue(registration.registration_id)
-        except (InvalidTransitionError, AlreadyEndedError):
-            return Swept.MOVED_MEANWHILE
-        return Swept.REISSUED
+        """Finish what a running session still lacks: its follow-ups, then its credentials (a
+        fresh password, REISSUE), then a reminder that failed."""
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        pending = registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}
+        reissue_sent = FollowUp.REISSUE_ORDER in pending
+        if pending:
+            registration = self._follow_ups.finish(registration, workshop)
+            if registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}:
+                return Swept.STILL_FAILING
+        if FollowUp.CREDENTIALS_MAIL in registration.follow_ups:
+            if reissue_sent or not self._reissue_due(registration, self._ready_waited):
+                return Swept.REISSUED if reissue_sent else Swept.REPAIRED
+            try:
+                self._sessions.reissue(registration.registration_id)
+            except (InvalidTransitionError, AlreadyEndedError):
+                return Swept.MOVED_MEANWHILE
+            return Swept.REISSUED
+        if pending:
+            return Swept.REPAIRED
+        fired = self._lifecycle.remind(registration.registration_id)
+        return Swept.REMINDED if fired is Fired.REMINDED else Swept.STILL_FAILING
 
     def _sweep_one(self, registration: Registration) -> Swept:
         workshop = self._catalog.get(registration.workshop_id).workshop

@@ -237,3 +237,16 @@ def test_settled_registrations_are_not_touched(world: World, state: State) -> No
         world.report(world.order(rid))
     world.advance(minutes=30)
     assert rid not in sweep(world)
+
+
+def test_a_welcome_that_failed_is_sent_even_once_the_seat_is_ready(world: World) -> None:
+    world.mailer.down = True
+    rid = world.register().registration.registration_id
+    world.mailer.down = False
+    world.report(world.order(rid))  # the agent was quicker than the sweep
+    assert world.get(rid).follow_ups == {FollowUp.WELCOME_MAIL}
+    world.advance(seconds=61)
+    assert sweep(world)[rid] is Swept.REPAIRED
+    assert world.mails() == ["credentials", "welcome"] and world.get(rid).follow_ups == frozenset()
+    world.advance(seconds=200)
+    assert rid not in sweep(world)
