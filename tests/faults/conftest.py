@@ -72,7 +72,7 @@ class FaultSwitch:
 
     def injected(self, service: str) -> int:
         state = requests.get(self.url, timeout=10).json()
-        return int(state.get(service, {}).get("injected", 0))
+        return int(state["injected"].get(service, 0))
 
 
 @dataclass
@@ -121,6 +121,12 @@ class Rig:
         self.stack.stop_process(AGENT)
 
     def restart_agent(self, **overrides: Any) -> None:
+        """Run the agent with these settings (started again only if they differ)."""
+        config = {**self.base_config, **overrides}
+        running = self.stack.processes.get(AGENT)
+        current = yaml.safe_load(self.config_path.read_text(encoding="utf-8"))
+        if running is not None and running.poll() is None and current == config:
+            return
         self.stop_agent()
         self.start_agent(**overrides)
 

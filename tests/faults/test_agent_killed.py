@@ -74,6 +74,8 @@ def test_an_agent_killed_at_each_step_of_a_cleanup_gives_the_seat_back(rig: Rig)
     end_early(rig, email, rid)
     rig.wait_state(rid, State.ENDED)
     wait_killed_and_drained(rig, starts)
+    # The thanks mail follows the state change, in the same request.
+    wait_until("the thanks mail", lambda: "thanks" in rig.kinds(email), rig.supervise)
     ended = rig.get(rid)
     assert ended.end_attempts == 0  # one end order, carried out once across the crashes
     assert rig.journal(ended.order_id) == ("reported", 2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -81,6 +82,7 @@ class FaultSwitch:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: dict[str, Fault] = {}
+        self._injected: Counter[str] = Counter()  # totals, kept when a fault is switched off
 
     def configure(self, body: bytes) -> dict[str, Any]:
         """`{"service": "ses", "mode": "fail", "every": 1}`; `"mode": "off"` clears it."""
@@ -95,8 +97,12 @@ class FaultSwitch:
         return self.status()
 
     def status(self) -> dict[str, Any]:
+        """`{"on": {service: fault}, "injected": {service: total so far}}`."""
         with self._lock:
-            return {name: asdict(fault) for name, fault in self._faults.items()}
+            return {
+                "on": {name: asdict(fault) for name, fault in self._faults.items()},
+                "injected": dict(self._injected),
+            }
 
     def inject(self, environ: dict[str, Any]) -> Answer | None:
         """The fault's answer if this request is to get one, else None (serve it)."""
@@ -109,4 +115,5 @@ class FaultSwitch:
             if fault.seen % fault.every:
                 return None
             fault.injected += 1
+            self._injected[service] += 1
             return _answer(service, fault.mode)
