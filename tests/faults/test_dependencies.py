@@ -72,8 +72,8 @@ def test_sqs_unavailable_then_back(rig: Rig) -> None:
 
 
 def test_the_hub_down_then_back(rig: Rig) -> None:
-    # Retries spaced so that the hub is back before the agent's last one.
-    rig.restart_agent(retry_delay=3)
+    # Retries spaced so that the hub is back well before the agent's last one (4 x 6 s).
+    rig.restart_agent(retry_delay=6)
     email = "hub@faults.example"
     rig.stop_hub()
     try:
