@@ -19,13 +19,14 @@ import boto3
 import pytest
 import requests
 import yaml
+from passlib.hash import pbkdf2_sha256
 
 from tests.conftest import write_workshop
 from tests.support.clock import Clock
 from tests.support.seats import audit
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.states import State
-from wod.local import backend
+from wod.local import backend, inbox
 from wod.local.faults import FAULTS_PATH
 from wod.local.stack import LocalStack, free_port
 from wod.services.sweep import LEASE_SECONDS, Swept
@@ -201,6 +202,13 @@ class Rig:
             QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
+
+    def assert_mailed_password_opens_the_seat(self, email: str) -> None:
+        """The password of the last credentials mail is the seat's (the hub's hash file)."""
+        mail = [m for m in self.stack.inbox(to=email) if m["kind"] == "credentials"][-1]
+        login = inbox.credentials(mail)
+        stored = (self.hub.state_dir / "hub-passwords" / login.username).read_text().strip()
+        assert pbkdf2_sha256.verify(login.password, stored), login.username
 
     # -- the outcome every test ends with --------------------------------------------------------
 

@@ -62,6 +62,7 @@ def test_an_agent_killed_at_each_step_of_a_create_mails_one_password(rig: Rig) -
     state, attempts = rig.journal(rig.get(rid).order_id) or ("missing", 0)
     assert state == "reported" and attempts >= 2
     assert rig.kinds(email) == ["welcome", "credentials"]
+    rig.assert_mailed_password_opens_the_seat(email)
     rig.assert_settled([rid], (WORKSHOP,))
 
 

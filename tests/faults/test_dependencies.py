@@ -48,6 +48,7 @@ def test_ses_failing_for_a_while_then_recovering(rig: Rig) -> None:
         rig.supervise,
     )
     assert rig.kinds(email) == ["welcome", "credentials"]
+    rig.assert_mailed_password_opens_the_seat(email)  # the fresh one, not the lost one
     assert rig.faults.injected("ses") - injected >= 2  # the welcome and a credentials mail
     rig.assert_settled([rid], (WORKSHOP,))
 
