@@ -150,7 +150,9 @@ class Journeys:
         return self.api("POST", "/api/registrations", json.dumps(person).encode())
 
     def orders(self) -> list[Any]:
-        from wod_contracts.orders import Order
+        """The registrations' orders queued since the last look (PREPAREs of warm seats are
+        read and dropped: they are about free seats)."""
+        from wod_contracts.orders import Order, OrderVerb
 
         sqs = boto3.client("sqs")
         found = []
@@ -159,7 +161,9 @@ class Journeys:
                 "Messages", []
             ):
                 for message in messages:
-                    found.append(Order.model_validate_json(message["Body"]))
+                    order = Order.model_validate_json(message["Body"])
+                    if order.verb is not OrderVerb.PREPARE:
+                        found.append(order)
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return found
 
