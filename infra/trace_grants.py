@@ -5,9 +5,9 @@ changing what a function calls (not run by CI):
 
     .venv/bin/python infra/trace_grants.py      # exit 1 if a call is not granted
 
-Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, agent callbacks
-(created, failed, ended), end early; reminder and expiry schedules; a bounce; sweeps that
-repair follow-ups, give a seat back and resend an end order.
+Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, erasure, agent
+callbacks (created, failed, ended, a failed end ordered again), end early; reminder and expiry
+schedules; a bounce; sweeps that repair follow-ups, give a seat back and resend an end order.
 """
 
 from __future__ import annotations
@@ -199,8 +199,11 @@ class Journeys:
         self.callback(create)
         self.api("DELETE", status)
         (cleanup,) = self.orders()
-        self.callback(cleanup)
+        self.callback(cleanup, succeeded=False)  # a new attempt is queued
+        (retry,) = self.orders()
+        self.callback(retry)
         self.api("GET", f"/api/badges/{first}?token={tokens.badge_token(key, first)}")
+        self.api("DELETE", status + "&erase=true")  # the participant erases their data
         self.register(2)
         (failing,) = self.orders()
         self.callback(failing, succeeded=False)
