@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -164,6 +165,16 @@ class Rig:
         )
         assert response.status_code == 202, response.text
         return str(response.json()["registration_id"])
+
+    def end_early(self, email: str, registration_id: str) -> None:
+        """What the participant does with the status link of their welcome mail."""
+        (welcome,) = [m for m in self.stack.inbox(to=email) if m["kind"] == "welcome"]
+        link = next(word for word in welcome["text"].split() if "/status/?" in word)
+        token = parse_qs(urlparse(link).query)["token"][0]
+        response = requests.delete(
+            f"{self.api}registrations/{registration_id}", params={"token": token}, timeout=60
+        )
+        assert response.status_code == 202, response.text
 
     def get(self, registration_id: str) -> Registration:
         return self.services.store.get(registration_id)

@@ -4,6 +4,7 @@ registration is READY with its credentials mailed or ENDED with its seat back.""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from wod.domain.registrations import FollowUp
@@ -12,7 +13,8 @@ from wod.services.sweep import Swept
 from wod_contracts.orders import OrderVerb
 
 from .conftest import WORKSHOP, Rig, wait_until
-from .test_agent_killed import end_early
+
+pytestmark = pytest.mark.slow
 
 
 def test_ses_failing_for_a_while_then_recovering(rig: Rig) -> None:
@@ -104,7 +106,7 @@ def test_dynamodb_throttling_between_the_handler_and_the_endpoint(rig: Rig) -> N
         rid = rig.register(email)
         rig.wait_state(rid, State.READY)
         assert requests.get(rig.api + "workshops", timeout=60).status_code == 200
-        end_early(rig, email, rid)
+        rig.end_early(email, rid)
         rig.wait_state(rid, State.ENDED)
         assert rig.faults.injected("dynamodb") > injected  # the fault really was on
     finally:
