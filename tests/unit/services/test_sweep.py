@@ -165,8 +165,11 @@ def test_an_end_that_keeps_failing_is_escalated_and_retried_at_the_sweeps_pace(
     assert len(world.queues.of(rid)) == orders
     assert registration.student not in world.free()  # held, never handed to someone else
     world.advance(seconds=600)
-    assert sweep(world)[rid] is Swept.ESCALATED
+    assert sweep(world)[rid] is Swept.ESCALATED  # the pending attempt sent
     assert len(world.queues.of(rid)) == orders + 1
+    world.advance(seconds=601)
+    assert sweep(world)[rid] is Swept.ESCALATED  # unanswered: one more attempt, still escalated
+    assert len(world.queues.of(rid)) == orders + 2 and world.get(rid).end_attempts == 4
     # When the backend is fixed, the next attempt settles it and the seat comes back.
     assert world.report(world.order(rid)).state is State.ENDED
     assert registration.student in world.free()
