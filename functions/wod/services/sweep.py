@@ -125,7 +125,8 @@ class Sweeper:
             for registration in self._backlog.in_state(state, now - self._timings.grace):
                 if registration.escalated and registration.registration_id not in waited:
                     continue  # its next attempt waits a stuck period (no hot loop)
-                if registration.follow_ups:
+                # Credentials owed by a session that is ending are moot: its seat is wiped.
+                if registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}:
                     self._leased(registration, self._sweep_one, now, report)
         for registration in self._overdue(now):
             if registration.registration_id not in report:
@@ -276,7 +277,8 @@ class Sweeper:
             self._warm_seats.top_up(registration.workshop_id)
             return Swept.CANCELLED
         after = self._follow_ups.finish(registration, workshop)
-        return Swept.REPAIRED if not after.follow_ups else Swept.STILL_FAILING
+        left = after.follow_ups - {FollowUp.CREDENTIALS_MAIL}
+        return Swept.REPAIRED if not left else Swept.STILL_FAILING
 
 
 def tally(report: dict[str, Swept]) -> dict[str, int]:
