@@ -5,9 +5,9 @@ changing what a function calls (not run by CI):
 
     .venv/bin/python infra/trace_grants.py      # exit 1 if a call is not granted
 
-Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, agent callbacks
-(created, failed, ended), end early; reminder and expiry schedules; a bounce; sweeps that
-repair follow-ups, give a seat back and resend an end order.
+Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, erasure, agent
+callbacks (created, failed, ended, a failed end ordered again), end early; reminder and expiry
+schedules; a bounce; sweeps that repair follow-ups, give a seat back and resend an end order.
 """
 
 from __future__ import annotations
@@ -151,10 +151,10 @@ class Journeys:
         }
         return self.api("POST", "/api/registrations", json.dumps(person).encode())
 
-    def orders(self, registrations_only: bool = True) -> list[Any]:
-        """The orders queued since the last call (without the warm seats' PREPAREs, which a
-        registration's top-up sends too, unless asked for)."""
-        from wod_contracts.orders import Order
+    def orders(self) -> list[Any]:
+        """The registrations' orders queued since the last look (PREPAREs of warm seats are
+        read and dropped: they are about free seats)."""
+        from wod_contracts.orders import Order, OrderVerb
 
         sqs = boto3.client("sqs")
         found = []
@@ -163,10 +163,10 @@ class Journeys:
                 "Messages", []
             ):
                 for message in messages:
-                    found.append(Order.model_validate_json(message["Body"]))
+                    order = Order.model_validate_json(message["Body"])
+                    if order.verb is not OrderVerb.PREPARE:
+                        found.append(order)
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        if registrations_only:
-            return [order for order in found if order.verb.value != "PREPARE"]
         return found
 
     def callback(self, order: Any, succeeded: bool = True) -> dict[str, Any]:
@@ -201,8 +201,11 @@ class Journeys:
         self.callback(create)
         self.api("DELETE", status)
         (cleanup,) = self.orders()
-        self.callback(cleanup)
+        self.callback(cleanup, succeeded=False)  # a new attempt is queued
+        (retry,) = self.orders()
+        self.callback(retry)
         self.api("GET", f"/api/badges/{first}?token={tokens.badge_token(key, first)}")
+        self.api("DELETE", status + "&erase=true")  # the participant erases their data
         self.register(2)
         (failing,) = self.orders()
         self.callback(failing, succeeded=False)

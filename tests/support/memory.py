@@ -28,7 +28,8 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
-from wod.domain.states import HOLDS_SEAT, State
+from wod.domain.states import FINAL, HOLDS_SEAT, State
+from wod.domain.tokens import ANY_BACKEND
 from wod.domain.transitions import Transition
 from wod.domain.workshops import Preparation, WorkshopSeats
 from wod.services.wiring import Adapters, Services, wire
@@ -216,12 +217,20 @@ class MemoryStore:
 
     # -- reads ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def _view(row: _Row) -> Registration:
+        """The registration as read back: its stamps show as the adapter's `to_domain` does."""
+        sent = "reminder" in row.stamps
+        if row.registration.reminder_sent is sent:
+            return row.registration
+        return replace(row.registration, reminder_sent=sent)
+
     def get(self, registration_id: str) -> Registration:
         with self._tables.lock:
             row = self._tables.rows.get(registration_id)
             if row is None:
                 raise RegistrationNotFoundError(registration_id)
-            return row.registration
+            return self._view(row)
 
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
         with self._tables.lock:
@@ -233,8 +242,42 @@ class MemoryStore:
                 ),
                 key=lambda row: row.updated_at,
             )
-            found = [row.registration for row in rows]
+            found = [self._view(row) for row in rows]
         yield from found
+
+    def of_address(self, email: str) -> list[Registration]:
+        with self._tables.lock:
+            return [
+                self._view(row)
+                for row in self._tables.rows.values()
+                if row.registration.email == email
+            ]
+
+    def request_erasure(self, registration_id: str) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None or row.registration.state not in HOLDS_SEAT:
+                return False
+            row.registration = replace(row.registration, erase_requested=True)
+            return True
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None or row.registration.state not in FINAL:
+                return False
+            row.registration = replace(
+                row.registration,
+                email="",
+                email_key="",
+                first_name="",
+                last_name="",
+                company="",
+                error="",
+                erase_requested=False,
+                erased=True,
+            )
+            return True
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -258,6 +301,7 @@ class MemoryStore:
                 error=change.error if change.error is not None else stored.error,
                 follow_ups=stored.follow_ups | change.add_follow_ups,
                 end_reason=change.end_reason or stored.end_reason,
+                end_attempts=stored.end_attempts + (1 if change.counts_end_attempt else 0),
             )
             if change.new_order is not None:
                 updated = replace(
@@ -333,8 +377,17 @@ class MemoryStore:
                 registration_id, "lease", now + seconds, until is not None and until < now
             )
 
-    def claim_reminder(self, registration_id: str, now: float) -> bool:
-        return self._stamp_if(registration_id, "reminder", now, None)
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        with self._tables.lock:
+            if self._stamp(registration_id, "reminder") is not None:
+                return False
+            until = self._stamp(registration_id, "reminder_lease")
+            return self._stamp_if(
+                registration_id, "reminder_lease", now + seconds, until is not None and until < now
+            )
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        self._stamp_if(registration_id, "reminder", now, None)
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         with self._tables.lock:
@@ -383,6 +436,10 @@ class MemoryGuards:
     def suppress(self, email: str, reason: str) -> None:
         with self._tables.lock:
             self._tables.guards[f"suppressed#{email.lower()}"] = reason
+
+    def unsuppress(self, email: str) -> None:
+        with self._tables.lock:
+            self._tables.guards.pop(f"suppressed#{email.lower()}", None)
 
     def is_suppressed(self, email: str) -> bool:
         with self._tables.lock:
@@ -489,7 +546,13 @@ CALLBACK_SECRET = b"unit-test-callback-secret"
 HUB_URL = "https://hub.example.org"
 
 
-def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: object) -> MemoryWorld:
+def memory_world(
+    workshops: Iterable[Workshop],
+    now: datetime,
+    callback_secrets: Mapping[str, bytes] | None = None,
+    **settings: object,
+) -> MemoryWorld:
+    callback_secrets = callback_secrets or {ANY_BACKEND: CALLBACK_SECRET}
     tables = MemoryTables()
     catalog, store, guards = MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables)
     catalog.seed(workshops, now)
@@ -511,7 +574,7 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
         Settings(**values),  # type: ignore[arg-type]
         Adapters(catalog, store, guards, mailer, queues, schedules, MemoryLimits(tables)),
         token_key=TOKEN_KEY,
-        callback_secret=lambda: CALLBACK_SECRET,
+        callback_secrets=lambda: callback_secrets,
         clock=clock,
     )
     return MemoryWorld(clock, tables, catalog, store, guards, mailer, queues, schedules, services)

@@ -22,7 +22,8 @@ from .locales import DEFAULT_LANGUAGE, DEFAULT_TIME_ZONE
 from .participants import RegistrationRequest
 from .states import State
 
-# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it.
+# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it
+# (the default of the template's RetentionDays, `Settings.retention_days`).
 RETENTION = timedelta(days=90)
 
 
@@ -33,8 +34,13 @@ class FollowUp(StrEnum):
     CREATE_ORDER = "create_order"
     SCHEDULES = "schedules"
     END_ORDER = "end_order"  # the CLEANUP or RESET order of a session that is ending
-    CREDENTIALS_MAIL = "credentials_mail"  # only while the agent's callback is being answered
+    CREDENTIALS_MAIL = "credentials_mail"  # owed from READY until SES accepted it
+    REISSUE_ORDER = "reissue_order"  # the REISSUE order of credentials that were never mailed
 
+
+# After this many failed (or unanswered) end orders, a held seat needs an operator: the sweep
+# reports it (metric `Sweep_escalated`, an alarm) and keeps trying.
+MAX_END_ATTEMPTS = 3
 
 # What a new registration must get done once its seat is taken, in this order.
 START_FOLLOW_UPS = (FollowUp.WELCOME_MAIL, FollowUp.CREATE_ORDER, FollowUp.SCHEDULES)
@@ -78,14 +84,23 @@ class Registration:
     # The canonical address (`addresses.canonical_address`): what "one person, one seat"
     # compares. Empty on registrations made before it was kept: their guard used `email`.
     email_key: str = ""
+    end_attempts: int = 0  # end orders that failed or went unanswered (each had its own id)
+    reminder_sent: bool = False  # SES accepted the reminder
+    erase_requested: bool = False  # the participant asked: their data goes when the seat is back
+    erased: bool = False  # personal fields wiped (name, address, company)
+
+    @property
+    def escalated(self) -> bool:
+        """Its seat could not be wiped after several attempts: an operator should look."""
+        return self.end_attempts >= MAX_END_ATTEMPTS
 
     @property
     def username(self) -> str:
         return username_for(self.student)
 
-    @property
-    def expires_at(self) -> datetime:
-        return self.ends_at + RETENTION
+    def expires_at(self, retention: timedelta = RETENTION) -> datetime:
+        """When DynamoDB's TTL drops it: `retention` after its session's end."""
+        return self.ends_at + retention
 
     @property
     def person(self) -> str:

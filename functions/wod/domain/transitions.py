@@ -35,6 +35,7 @@ class Transition:
     error: str | None = None
     add_follow_ups: frozenset[FollowUp] = frozenset()
     end_reason: EndReason | None = None
+    counts_end_attempt: bool = False  # a failed end order: the attempt counter goes up
 
     def __post_init__(self) -> None:
         for source in self.sources:
@@ -75,6 +76,32 @@ def to_ending(current: State, reason: EndReason, verb: OrderVerb) -> Transition:
         new_order=NewOrder(new_id(), verb),
         add_follow_ups=frozenset({FollowUp.END_ORDER}),
         end_reason=reason,
+    )
+
+
+def to_end_retried(order_id: str, verb: OrderVerb, error: str) -> Transition:
+    """The end order `order_id` failed or went unanswered: a new attempt, with a new id (the
+    agent's journal remembers the old one as reported), becomes current and must be queued."""
+    return Transition(
+        State.ENDING,
+        _from(State.ENDING),
+        expect_order_id=order_id,
+        new_order=NewOrder(new_id(), verb),
+        add_follow_ups=frozenset({FollowUp.END_ORDER}),
+        error=error,
+        counts_end_attempt=True,
+    )
+
+
+def to_reissued(order_id: str) -> Transition:
+    """A fresh password for a running seat (credentials never mailed, or lost): a REISSUE
+    order becomes current and the credentials mail is owed again."""
+    return Transition(
+        State.READY,
+        _from(State.READY),
+        expect_order_id=order_id,
+        new_order=NewOrder(new_id(), OrderVerb.REISSUE),
+        add_follow_ups=frozenset({FollowUp.REISSUE_ORDER, FollowUp.CREDENTIALS_MAIL}),
     )
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 from wod.domain import tokens
 from wod.domain.errors import DeliveryError
 from wod.domain.registrations import Registration
+from wod.mail.addresses import UndeliverableAddressError
 from wod.mail.dates import participant_time
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
@@ -49,7 +50,9 @@ class Notifier:
         self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any
     ) -> str | None:
         """Send one mail; None if the address is suppressed (bounced or complained before) or
-        has had its share of mails today (`Throttle.allow_mail`, per person)."""
+        has had its share of mails today (`Throttle.allow_mail`, per person), or that cannot
+        be sent through SES at all (nothing to retry: registration refuses such addresses, so
+        only an old record can hold one). Raises DeliveryError."""
         if self._suppressed(registration.email):
             logger.info("suppressed address, mail not sent", kind=kind.value)
             return None
@@ -70,9 +73,17 @@ class Notifier:
             site_url=self.links.site_url,
             **extra,
         )
-        message = build_message(
-            mail, self.branding, registration.email, self._clock(), registration.registration_id
-        )
+        try:
+            message = build_message(
+                mail, self.branding, registration.email, self._clock(), registration.registration_id
+            )
+        except UndeliverableAddressError:
+            logger.error(
+                "address SES cannot deliver to, mail not sent",
+                kind=kind.value,
+                registration_id=registration.registration_id,
+            )
+            return None
         return self._mailer.send(message)
 
     def send_best_effort(

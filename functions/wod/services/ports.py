@@ -121,7 +121,14 @@ class Stamps(Protocol):
     """Conditional timestamps: of two writers racing for one, exactly one gets True."""
 
     def take_lease(self, registration_id: str, now: float, seconds: int) -> bool: ...
-    def claim_reminder(self, registration_id: str, now: float) -> bool: ...
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        """A lease on sending the reminder; False while another sender holds one, or once sent."""
+        ...
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        """SES accepted the reminder (only after that: a failed send leaves it owed)."""
+        ...
+
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool: ...
 
 
@@ -147,10 +154,27 @@ class BackendPresence(Protocol):
 
 class Suppressions(Protocol):
     def suppress(self, email: str, reason: str) -> None: ...
+    def unsuppress(self, email: str) -> None: ...
     def is_suppressed(self, email: str) -> bool: ...
 
 
-class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
+class PersonalData(RegistrationReader, Protocol):
+    """What erasing a participant's data needs of the registrations."""
+
+    def of_address(self, email: str) -> list[Registration]:
+        """Every registration of this (normalized) address."""
+        ...
+
+    def request_erasure(self, registration_id: str) -> bool:
+        """Erase once the seat is back; False if it holds no seat (any more)."""
+        ...
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        """Wipe the personal fields of a settled registration; False if it holds a seat."""
+        ...
+
+
+class Store(SeatClaims, Ledger, Backlog, Stamps, PersonalData, Protocol):
     """Every registration port at once: what the DynamoDB adapter and its twin implement."""
 
 

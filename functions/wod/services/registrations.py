@@ -77,7 +77,7 @@ class Registrar:
             raise WorkshopNotFoundError(request.workshop_id)
         email = request.normalized_email
         if self._suppressions.is_suppressed(email):
-            raise SuppressedAddressError(email)
+            raise SuppressedAddressError("email")  # the field, never the address
         person = canonical_address(email)
         cap = domain_cap(person, self._domain_cap, self._exempt_domains)
         # Every failed claim means another participant took a seat (or left the guard), so the

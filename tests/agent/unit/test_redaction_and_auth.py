@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from passlib.hash import pbkdf2_sha256
@@ -36,7 +37,10 @@ def test_hash_file_authenticator(tmp_path: Path) -> None:
 
     def login(username: str, password: str) -> str | None:
         data = {"username": username, "password": password}
-        result: str | None = asyncio.run(auth.authenticate(None, data))
+        # In a thread of its own: in a full run, Playwright's sync API (browser tests) leaves an
+        # event loop running in this one, and asyncio.run refuses to start beside it.
+        with ThreadPoolExecutor(1) as pool:
+            result: str | None = pool.submit(asyncio.run, auth.authenticate(None, data)).result()
         return result
 
     assert login("student5", "Right-Password-1") == "student5"
