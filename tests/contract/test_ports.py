@@ -137,7 +137,9 @@ def test_a_claim_takes_the_student_and_records_the_holder(ports: Ports) -> None:
     workshop = new_workshop(ports)
     registration = claimed(ports, workshop)
     assert registration.student not in free_of(ports, workshop)
-    assert ports.store.get(registration.registration_id) == registration
+    stored = ports.store.get(registration.registration_id)
+    assert replace(stored, updated_at=None) == registration
+    assert stored.updated_at == registration.created_at
     assert ports.store.holder(workshop.id, registration.email) == registration.registration_id
 
 

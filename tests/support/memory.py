@@ -15,6 +15,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from wod.domain.console import Extension
 from wod.domain.errors import (
     ConfigurationError,
     DeliveryError,
@@ -26,8 +27,8 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
-from wod.domain.states import HOLDS_SEAT, State
-from wod.domain.transitions import Transition
+from wod.domain.states import CANCELLABLE, HOLDS_SEAT, State
+from wod.domain.transitions import NewOrder, Transition
 from wod.domain.workshops import Preparation, WorkshopSeats
 from wod.services.wiring import Adapters, Services, wire
 from wod.settings import REPO_ROOT, Settings
@@ -46,6 +47,7 @@ class _Pool:
     preparing: dict[int, Preparation] = field(default_factory=dict)
     version: int = 0
     paused_until: datetime | None = None
+    closed_reason: str | None = None
 
     def seats(self) -> WorkshopSeats:
         return WorkshopSeats(
@@ -56,6 +58,7 @@ class _Pool:
             dict(self.preparing),
             self.version,
             self.paused_until,
+            self.closed_reason,
         )
 
 
@@ -64,6 +67,10 @@ class _Row:
     registration: Registration
     updated_at: datetime
     stamps: dict[str, float] = field(default_factory=dict)
+
+    def read(self) -> Registration:
+        """The registration as the table gives it (with its last change)."""
+        return replace(self.registration, updated_at=self.updated_at)
 
 
 class MemoryTables:
@@ -131,6 +138,15 @@ class MemoryCatalog:
         with self._tables.lock:
             return [pool.seats() for pool in self._tables.pools.values()]
 
+    def set_closed(self, workshop_id: str, reason: str | None) -> WorkshopSeats:
+        with self._tables.lock:
+            pool = self._tables.pools.get(workshop_id)
+            if pool is None:
+                raise WorkshopNotFoundError(workshop_id)
+            pool.closed_reason = reason
+            pool.version += 1
+            return pool.seats()
+
     def reserve_preparations(
         self, workshop_id: str, orders: Mapping[int, str], now: datetime, version: int
     ) -> bool:
@@ -185,7 +201,12 @@ class MemoryStore:
             if holder is not None:
                 raise DuplicateRegistrationError(holder)
             pool = tables.pools.get(registration.workshop_id)
-            if pool is None or not pool.workshop.active or registration.student not in pool.free:
+            if (
+                pool is None
+                or not pool.workshop.active
+                or pool.closed_reason is not None
+                or registration.student not in pool.free
+            ):
                 raise SeatTakenError(str(registration.student))
             if registration.registration_id in tables.rows:
                 raise RuntimeError("transaction cancelled: registration id exists")
@@ -207,7 +228,19 @@ class MemoryStore:
             row = self._tables.rows.get(registration_id)
             if row is None:
                 raise RegistrationNotFoundError(registration_id)
-            return row.registration
+            return row.read()
+
+    def roster(
+        self, workshop_id: str | None = None, state: State | None = None
+    ) -> Iterator[Registration]:
+        with self._tables.lock:
+            found = [
+                row.read()
+                for row in self._tables.rows.values()
+                if (workshop_id is None or row.registration.workshop_id == workshop_id)
+                and (state is None or row.registration.state is state)
+            ]
+        yield from found
 
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
         with self._tables.lock:
@@ -219,7 +252,7 @@ class MemoryStore:
                 ),
                 key=lambda row: row.updated_at,
             )
-            found = [row.registration for row in rows]
+            found = [row.read() for row in rows]
         yield from found
 
     # -- writes --------------------------------------------------------------------------------
@@ -236,6 +269,7 @@ class MemoryStore:
                 or stored is None
                 or stored.state not in change.sources
                 or (expected is not None and stored.order_id != expected)
+                or (change.expect_ends_at is not None and stored.ends_at != change.expect_ends_at)
             ):
                 raise InvalidTransitionError(f"{rid}: not in {sorted(change.sources)} any more")
             updated = replace(
@@ -244,6 +278,7 @@ class MemoryStore:
                 error=change.error if change.error is not None else stored.error,
                 follow_ups=stored.follow_ups | change.add_follow_ups,
                 end_reason=change.end_reason or stored.end_reason,
+                ready_at=now if change.to is State.READY else stored.ready_at,
             )
             if change.new_order is not None:
                 updated = replace(
@@ -258,7 +293,7 @@ class MemoryStore:
                 pool.version += 1
                 del tables.guards[guard]
             row.registration, row.updated_at = updated, now
-        return registration.with_state(change.to) if change.releases_seat else updated
+        return registration.with_state(change.to) if change.releases_seat else row.read()
 
     def follow_up_done(self, registration_id: str, step: FollowUp) -> frozenset[FollowUp]:
         with self._tables.lock:
@@ -282,6 +317,55 @@ class MemoryStore:
                 return False
             row.registration = replace(stored, taken_at=now)
             return True
+
+    def extend(
+        self,
+        registration: Registration,
+        extension: Extension,
+        now: datetime,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration.registration_id)
+            stored = row.registration if row else None
+            if (
+                row is None
+                or stored is None
+                or stored.state not in CANCELLABLE
+                or stored.ends_at != registration.ends_at
+                or (by_participant and stored.self_extended)
+            ):
+                raise InvalidTransitionError(f"{registration.registration_id}: moved meanwhile")
+            row.registration = replace(
+                stored,
+                ends_at=extension.ends_at,
+                reminder_at=extension.reminder_at,
+                self_extended=stored.self_extended or by_participant,
+            )
+            row.stamps.pop("reminder", None)
+            return row.read()
+
+    def reorder(self, registration: Registration, order: NewOrder, now: datetime) -> Registration:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration.registration_id)
+            stored = row.registration if row else None
+            if (
+                row is None
+                or stored is None
+                or stored.state is not State.READY
+                or stored.order_id != registration.order_id
+            ):
+                raise InvalidTransitionError(f"{registration.registration_id}: moved meanwhile")
+            row.registration = replace(
+                stored,
+                order_id=order.order_id,
+                order_verb=order.verb,
+                follow_ups=stored.follow_ups | {FollowUp.CREDENTIALS_MAIL},
+                taken_at=None,
+            )
+            row.updated_at = now
+            return row.read()
 
     def touch(self, registration: Registration, now: datetime) -> None:
         with self._tables.lock:
@@ -438,7 +522,8 @@ class MemoryWorld:
         """What the scheduler would do now: fire each due schedule once, then drop it."""
         fired = []
         for registration_id, kind in self.schedules.due(self.clock()):
-            outcome = self.services.lifecycle.fire(kind, registration_id)
+            at = self.schedules.pending.get((registration_id, kind))
+            outcome = self.services.lifecycle.fire(kind, registration_id, at)
             self.schedules.pending.pop((registration_id, kind), None)
             fired.append((registration_id, kind, outcome.value))
         return fired

@@ -45,6 +45,9 @@ class WorkshopRecord(Model):
     # present (maybe empty): a claim removes its student's entry by path, which needs the map.
     preparing = MapAttribute[str, Any](default=dict)
     warm_paused_until = UTCDateTimeAttribute(null=True)
+    # Set while closed: "organizer" (wod-admin close) or "removed" (left the catalog, wod-admin
+    # sync). Seeding keeps it; the seat claim's condition refuses a closed workshop.
+    closed_reason = UnicodeAttribute(null=True)
     # Bumped by every change of the pool, so that no writer overwrites a concurrent change.
     pool_version = NumberAttribute(default=0)
     updated_at = UTCDateTimeAttribute()
@@ -88,6 +91,8 @@ class RegistrationRecord(Model):
     end_reason = UnicodeAttribute(null=True)
     warm_seat = BooleanAttribute(null=True)
     taken_at = UTCDateTimeAttribute(null=True)
+    ready_at = UTCDateTimeAttribute(null=True)
+    self_extended = BooleanAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_state = StateIndex()

@@ -15,15 +15,16 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from wod.domain.console import Extension
 from wod.domain.errors import (
     DuplicateRegistrationError,
     InvalidTransitionError,
     RegistrationNotFoundError,
     SeatTakenError,
 )
-from wod.domain.registrations import EndReason, FollowUp, Registration
-from wod.domain.states import State
-from wod.domain.transitions import Transition
+from wod.domain.registrations import RETENTION, EndReason, FollowUp, Registration
+from wod.domain.states import CANCELLABLE, State
+from wod.domain.transitions import NewOrder, Transition
 from wod_contracts.orders import OrderVerb
 
 from .conditions import CONDITION_FAILED_REASON, condition_failed
@@ -55,6 +56,9 @@ def to_domain(record: RegistrationRecord) -> Registration:
         end_reason=EndReason(record.end_reason) if record.end_reason else None,
         warm_seat=bool(record.warm_seat),
         taken_at=record.taken_at,
+        updated_at=record.updated_at,
+        ready_at=record.ready_at,
+        self_extended=bool(record.self_extended),
     )
 
 
@@ -86,6 +90,8 @@ def _condition_of(change: Transition) -> Condition:
     condition = RegistrationRecord.state.is_in(*(state.value for state in change.sources))
     if change.expect_order_id is not None:
         condition &= RegistrationRecord.order_id == change.expect_order_id
+    if change.expect_ends_at is not None:
+        condition &= RegistrationRecord.ends_at == change.expect_ends_at
     return condition
 
 
@@ -107,6 +113,8 @@ def _actions_of(change: Transition, now: datetime) -> list[Any]:
         )
     if change.end_reason is not None:
         actions.append(RegistrationRecord.end_reason.set(change.end_reason.value))
+    if change.to is State.READY:
+        actions.append(RegistrationRecord.ready_at.set(now))
     return actions
 
 
@@ -142,7 +150,8 @@ class RegistrationStore:
                         WorkshopRecord.pool_version.add(1),
                     ],
                     condition=WorkshopRecord.free_students.contains(registration.student)
-                    & (WorkshopRecord.active == True),  # noqa: E712 (a DynamoDB condition)
+                    & (WorkshopRecord.active == True)  # noqa: E712 (a DynamoDB condition)
+                    & WorkshopRecord.closed_reason.does_not_exist(),
                     return_values=ALL_OLD,
                 )
                 transaction.save(
@@ -180,6 +189,19 @@ class RegistrationStore:
         except DoesNotExist:
             return None
         return guard.registration_id
+
+    def roster(
+        self, workshop_id: str | None = None, state: State | None = None
+    ) -> Iterator[Registration]:
+        """A scan (the organizer's list, status and report: rare reads of a small table)."""
+        condition: Condition | None = None
+        if workshop_id is not None:
+            condition = RegistrationRecord.workshop_id == workshop_id
+        if state is not None:
+            by_state = RegistrationRecord.state == state.value
+            condition = by_state if condition is None else condition & by_state
+        for record in RegistrationRecord.scan(condition, consistent_read=True):
+            yield to_domain(record)
 
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
         query = RegistrationRecord.by_state.query(
@@ -261,6 +283,65 @@ class RegistrationStore:
                 return False
             raise
         return True
+
+    def extend(
+        self,
+        registration: Registration,
+        extension: Extension,
+        now: datetime,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        """Move the end, if the session still runs towards the end that was read: of an
+        extension and an expiry racing, the first write wins and the other sees it."""
+        condition = RegistrationRecord.state.is_in(*(s.value for s in CANCELLABLE)) & (
+            RegistrationRecord.ends_at == registration.ends_at
+        )
+        actions: list[Any] = [
+            RegistrationRecord.ends_at.set(extension.ends_at),
+            RegistrationRecord.reminder_at.set(extension.reminder_at),
+            RegistrationRecord.expires_at.set(extension.ends_at + RETENTION),
+            # The reminder is due again before the new end.
+            RegistrationRecord.reminder_sent_at.remove(),
+        ]
+        if by_participant:
+            condition &= RegistrationRecord.self_extended.does_not_exist()
+            actions.append(RegistrationRecord.self_extended.set(True))
+        record = RegistrationRecord(registration.registration_id)
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if condition_failed(exc):
+                raise InvalidTransitionError(
+                    f"{registration.registration_id}: ended or moved meanwhile"
+                ) from exc
+            raise
+        return to_domain(record)
+
+    def reorder(self, registration: Registration, order: NewOrder, now: datetime) -> Registration:
+        """A ready session gets a new current order; its callback mails the credentials."""
+        condition = (RegistrationRecord.state == State.READY.value) & (
+            RegistrationRecord.order_id == registration.order_id
+        )
+        record = RegistrationRecord(registration.registration_id)
+        try:
+            record.update(
+                actions=[
+                    RegistrationRecord.order_id.set(order.order_id),
+                    RegistrationRecord.order_verb.set(order.verb.value),
+                    RegistrationRecord.follow_ups.add({FollowUp.CREDENTIALS_MAIL.value}),
+                    RegistrationRecord.taken_at.remove(),
+                    RegistrationRecord.updated_at.set(now),
+                ],
+                condition=condition,
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                raise InvalidTransitionError(
+                    f"{registration.registration_id}: not ready on that order any more"
+                ) from exc
+            raise
+        return to_domain(record)
 
     def touch(self, registration: Registration, now: datetime) -> None:
         """Mark a registration as just looked after, without changing its state."""

@@ -24,6 +24,9 @@ class WorkshopSummary(BaseModel):
     tags: list[str]
     seats_total: int
     seats_available: int
+    closed: bool = Field(
+        default=False, description="Closed by the organizer: no registration is taken now."
+    )
 
     @classmethod
     def of(cls, seats: WorkshopSeats) -> WorkshopSummary:
@@ -37,7 +40,8 @@ class WorkshopSummary(BaseModel):
             kernel=w.kernel,
             tags=list(w.tags),
             seats_total=seats.seats_total,
-            seats_available=seats.seats_available,
+            seats_available=0 if seats.closed else seats.seats_available,
+            closed=seats.closed,
         )
 
 
@@ -114,6 +118,11 @@ class RegistrationStatus(BaseModel):
         default=None,
         description="While the seat waits for the backend: how many seats are ahead of it.",
     )
+    extension_minutes: int | None = Field(
+        default=None,
+        description="Minutes the participant may add once now (`POST .../extension`); "
+        "none when the workshop does not offer it, it was used, or no seat is free.",
+    )
 
     @classmethod
     def of(cls, view: StatusView) -> RegistrationStatus:
@@ -129,6 +138,7 @@ class RegistrationStatus(BaseModel):
             username=r.username if view.start_url else None,
             start_url=view.start_url,
             queue_position=view.queue_position,
+            extension_minutes=view.extension_minutes,
         )
 
 

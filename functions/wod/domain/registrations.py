@@ -44,6 +44,7 @@ class EndReason(StrEnum):
     EXPIRED = "expired"
     ENDED_EARLY = "ended_early"
     STUCK = "stuck"  # never became ready in time: the participant got an apology
+    BY_ORGANIZER = "by_organizer"  # ended from the organizer's console (`wod-admin end`)
 
 
 def new_id() -> str:
@@ -71,6 +72,9 @@ class Registration:
     end_reason: EndReason | None = None
     warm_seat: bool = False  # the seat was prepared ahead of time when it was claimed
     taken_at: datetime | None = None  # when the agent took the current order
+    updated_at: datetime | None = None  # the last change (the end of a finished session)
+    ready_at: datetime | None = None  # when the credentials were first mailed
+    self_extended: bool = False  # the participant used the workshop's one self-extension
 
     @property
     def username(self) -> str:

@@ -25,6 +25,7 @@ class MailKind(StrEnum):
     REMINDER = "reminder"
     THANKS = "thanks"
     APOLOGY = "apology"
+    EXTENDED = "extended"
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -34,6 +35,7 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.REMINDER: "{title} ends in {minutes} minutes",
     MailKind.THANKS: "Thank you for taking {title}",
     MailKind.APOLOGY: "Sorry, we could not prepare {title}",
+    MailKind.EXTENDED: "{title}: {minutes} more minutes",
 }
 
 

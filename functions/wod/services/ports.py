@@ -7,17 +7,19 @@ Scheduler adapters implement them, and so do the in-memory twins of the unit tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
+from wod.domain.console import Extension
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
-from wod.domain.transitions import Transition
+from wod.domain.transitions import NewOrder, Transition
 from wod.domain.workshops import WorkshopSeats
 from wod_contracts.orders import Order
+from wod_contracts.workshop import Workshop
 
 Clock = Callable[[], datetime]
 
@@ -44,6 +46,21 @@ class Catalog(Protocol):
 
     def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats: ...
     def listed(self) -> list[WorkshopSeats]: ...
+
+
+class CatalogAdmin(Protocol):
+    """What the organizer changes in the catalog while the event runs."""
+
+    def seed(
+        self, workshops: Iterable[Workshop], now: datetime, badges: Mapping[str, str] | None = None
+    ) -> None:
+        """Write workshops' definitions without disturbing seats in use (new ones start open)."""
+        ...
+
+    def set_closed(self, workshop_id: str, reason: str | None) -> WorkshopSeats:
+        """Close (a reason) or open (None) a workshop; its pool as stored afterwards. Raises
+        WorkshopNotFoundError."""
+        ...
 
 
 class WarmPool(Protocol):
@@ -108,6 +125,32 @@ class Ledger(RegistrationReader, Protocol):
         """The agent took the current order of a seat on its way (once); False otherwise."""
         ...
 
+    def extend(
+        self,
+        registration: Registration,
+        extension: Extension,
+        now: datetime,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        """Move the end (and the reminder, to be mailed again) if the stored registration still
+        holds its seat short of ending and still ends at `registration.ends_at`; a participant's
+        extension only once. Returns it as stored. Raises InvalidTransitionError."""
+        ...
+
+    def reorder(self, registration: Registration, order: NewOrder, now: datetime) -> Registration:
+        """Make `order` current for a ready session still on `registration.order_id` (a fresh
+        password), its credentials mail owed again. Raises InvalidTransitionError."""
+        ...
+
+
+class Roster(Protocol):
+    def roster(
+        self, workshop_id: str | None = None, state: State | None = None
+    ) -> Iterator[Registration]:
+        """Every registration kept (of a workshop, in a state), in no particular order."""
+        ...
+
 
 class Backlog(Protocol):
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
@@ -141,7 +184,7 @@ class Suppressions(Protocol):
     def is_suppressed(self, email: str) -> bool: ...
 
 
-class Store(SeatClaims, Ledger, Backlog, Stamps, Protocol):
+class Store(SeatClaims, Ledger, Backlog, Stamps, Roster, Protocol):
     """Every registration port at once: what the DynamoDB adapter and its twin implement."""
 
 
@@ -149,5 +192,5 @@ class Guards(OneTimeGuards, Suppressions, BackendPresence, Protocol):
     """The guards table's ports."""
 
 
-class Pools(Catalog, WarmPool, Protocol):
+class Pools(Catalog, WarmPool, CatalogAdmin, Protocol):
     """The workshops table's ports."""

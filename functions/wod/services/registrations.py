@@ -14,6 +14,7 @@ from wod.domain.errors import (
     DuplicateRegistrationError,
     SeatTakenError,
     SuppressedAddressError,
+    WorkshopClosedError,
     WorkshopFullError,
     WorkshopNotFoundError,
 )
@@ -74,6 +75,8 @@ class Registrar:
         # Every failed claim means another participant took a seat (or left the guard), so the
         # loop ends: the pool empties or a claim succeeds. The bound only guards against bugs.
         for _ in range(2 * seats.workshop.capacity + 10):
+            if seats.closed:  # also after a lost claim: a close may be why it was lost
+                raise WorkshopClosedError(request.workshop_id)
             try:
                 student = choose_student(seats.free_students, seats.warm_students)
             except WorkshopFullError:

@@ -23,6 +23,7 @@ from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
+from .console import Console
 from .follow_ups import FollowUps
 from .lifecycle import Lifecycle
 from .links import Hubs, Links
@@ -67,6 +68,7 @@ class Services:
     lifecycle: Lifecycle
     sweeper: Sweeper
     mail_events: MailEvents
+    console: Console
 
     @property
     def workshops(self) -> Pools:
@@ -205,6 +207,14 @@ def wire(
         lifecycle=lifecycle,
         sweeper=sweeper,
         mail_events=MailEvents(adapters.guards),
+        console=Console(
+            catalog=catalog,
+            roster=store,
+            ledger=store,
+            sessions=sessions,
+            orders=orders,
+            clock=clock,
+        ),
     )
 
 
