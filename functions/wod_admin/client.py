@@ -18,6 +18,7 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, ReadOnlyCredentials
+from botocore.exceptions import BotoCoreError
 from botocore.session import Session
 
 # `make demo`'s gateway (WOD_DEMO_PORT moves it) and the local stack's test credentials (the
@@ -57,7 +58,10 @@ def credentials_for(url: str, profile: str | None = None) -> ReadOnlyCredentials
     caller's own from the usual chain (environment, profile, SSO, instance role)."""
     if is_local(url) and profile is None:
         return ReadOnlyCredentials(*DEMO_CREDENTIALS, None)
-    found = Session(profile=profile).get_credentials()
+    try:
+        found = Session(profile=profile).get_credentials()
+    except BotoCoreError as exc:  # e.g. no such profile
+        raise AdminError(f"Cannot read AWS credentials: {exc}") from exc
     if found is None:
         raise AdminError(
             "No AWS credentials found: set AWS_PROFILE (or pass --profile), or run "
