@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -208,6 +209,43 @@ def test_register_then_follow_the_status_page_from_the_welcome_mail(
         f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
     ).json()
     assert after["status"] in ("ending", "ended")
+
+
+def test_a_participant_extends_once_from_the_status_page(
+    site: Any, order_log: Any, page: Page, shot, wait_for_mail, unique_email
+) -> None:
+    from wod.domain import tokens
+    from wod.settings import Settings
+
+    email = unique_email("extend")
+    response = register_via_api(site, SMALL_ID, email)
+    assert response.status_code == 202, response.text
+    registration_id = response.json()["registration_id"]
+    report_deployed(site, order_log, registration_id)
+    token = tokens.status_token(Settings().token_key_bytes, registration_id)
+    before = requests.get(
+        f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
+    ).json()
+    page.goto(f"{site.base_url}status/?id={registration_id}&token={token}")
+    ends = page.locator(".wod-status__ends time")
+    expect(ends).to_have_attribute("datetime", before["ends_at"])
+    page.get_by_role("button", name="Add 15 minutes").click()
+    expect(ends).not_to_have_attribute("datetime", before["ends_at"])
+    expect(page.get_by_role("button", name="Add 15 minutes")).to_have_count(0)
+    shot(page, "status-extended")
+    after = requests.get(
+        f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
+    ).json()
+    moved = datetime.fromisoformat(after["ends_at"]) - datetime.fromisoformat(before["ends_at"])
+    assert moved == timedelta(minutes=15) and after["extension_minutes"] is None
+    mail = wait_for_mail(email, "15 more minutes")
+    assert mail["kind"] == "extended"
+    again = requests.post(
+        f"{site.api_url}registrations/{registration_id}/extension",
+        params={"token": token},
+        timeout=30,
+    )
+    assert again.status_code == 409 and again.json()["error"] == "not_extendable"
 
 
 def test_a_wrong_token_is_not_found(site: Any, page: Page) -> None:

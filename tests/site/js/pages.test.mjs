@@ -19,6 +19,7 @@ const valid = {
 test("seats: free, full, unknown", () => {
   assert.equal(seatsText({ seats_available: 3, seats_total: 20 }), "3 of 20 free");
   assert.equal(seatsText({ seats_available: 0, seats_total: 20 }), "Full");
+  assert.equal(seatsText({ seats_available: 0, seats_total: 20, closed: true }), "Closed");
   assert.equal(seatsText(null), "unavailable");
   assert.equal(seatsText({ id: "x" }), "unavailable");
 });

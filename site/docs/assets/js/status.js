@@ -1,6 +1,7 @@
 // The participant's status page (/status/?id=…&token=…, linked from their mails):
 // GET /api/registrations/{id}?token=… until the environment is ready, then the Start button,
-// the end time and "End my session now" (DELETE).
+// the end time, "Add N minutes" when the workshop offers one self-extension (POST …/extension)
+// and "End my session now" (DELETE).
 import { api } from "./api.js";
 
 const POLL_BUSY_MS = 4000; // while pending, deploying or ending
@@ -62,7 +63,7 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
-function detailFor(registration, onEnd) {
+function detailFor(registration, onEnd, onExtend) {
   const parts = [];
   if (registration.status === "pending" || registration.status === "deploying") {
     parts.push(el("progress", { className: "wod-status__progress", ariaLabel: "Deployment in progress" }));
@@ -86,6 +87,19 @@ function detailFor(registration, onEnd) {
       el("time", { dateTime: registration.ends_at, textContent: formatEnd(registration.ends_at) }),
       el("span", { className: "wod-status__remaining" }),
     ]));
+  }
+  if (registration.extension_minutes && CANCELLABLE.has(registration.status)) {
+    const extend = el("button", {
+      type: "button", className: "md-button wod-status__extend",
+      textContent: `Add ${registration.extension_minutes} minutes`,
+    });
+    extend.addEventListener("click", () => {
+      extend.disabled = true;
+      onExtend().finally(() => {
+        extend.disabled = false;
+      });
+    });
+    parts.push(el("p", {}, [extend, " (once, while seats are free)"]));
   }
   if (CANCELLABLE.has(registration.status)) parts.push(endControls(onEnd));
   return parts;
@@ -154,10 +168,10 @@ export function mountStatus(root) {
     say(statusText(registration), registration.status);
     // Rebuild the details only when something shown changed, so focus and buttons stay put.
     const key = JSON.stringify([registration.status, registration.start_url, registration.ends_at,
-      registration.username]);
+      registration.username, registration.extension_minutes]);
     if (key !== shown) {
       shown = key;
-      detail.replaceChildren(...detailFor(registration, endSession));
+      detail.replaceChildren(...detailFor(registration, endSession, extendSession));
     }
     const left = detail.querySelector(".wod-status__remaining");
     if (left) {
@@ -175,6 +189,18 @@ export function mountStatus(root) {
       const text = error.status === 0
         ? "The service cannot be reached, so your session was not ended. Please try again."
         : `Your session could not be ended (${error.message}). Please try again.`;
+      detail.append(el("p", { className: "wod-status__error", role: "alert", textContent: text }));
+    }
+  }
+  async function extendSession() {
+    try {
+      const registration = await api("POST", `${path}/extension`, { params: { token } });
+      lastRegistration = registration;
+      render(registration);
+    } catch (error) {
+      const text = error.status === 409
+        ? "Your session cannot be extended now (every seat is needed, or you extended it already)."
+        : "Your session could not be extended. Please try again.";
       detail.append(el("p", { className: "wod-status__error", role: "alert", textContent: text }));
     }
   }
