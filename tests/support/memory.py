@@ -25,6 +25,7 @@ from wod.domain.errors import (
     SeatTakenError,
     WorkshopNotFoundError,
 )
+from wod.domain.metrics import Metric
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import CANCELLABLE, HOLDS_SEAT, State
@@ -487,6 +488,24 @@ class MemoryQueues(Outage):
         return [o for o in self.orders if o.registration_id == registration_id]
 
 
+class MemoryTelemetry:
+    """The Telemetry port: each metric as (name, workshop, value), in order."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[str, str, float]] = []
+
+    def count(self, metric: Metric, workshop_id: str, value: float = 1) -> None:
+        self.points.append((metric.value, workshop_id, value))
+
+    def seconds(self, metric: Metric, workshop_id: str, value: float) -> None:
+        self.points.append((metric.value, workshop_id, value))
+
+    def of(self, metric: Metric, workshop_id: str | None = None) -> list[float]:
+        return [
+            v for name, w, v in self.points if name == metric.value and workshop_id in (None, w)
+        ]
+
+
 class MemorySchedules(Outage):
     def __init__(self) -> None:
         super().__init__()
@@ -517,6 +536,7 @@ class MemoryWorld:
     queues: MemoryQueues
     schedules: MemorySchedules
     services: Services
+    telemetry: MemoryTelemetry
 
     def fire_due(self) -> list[tuple[str, ScheduleKind, str]]:
         """What the scheduler would do now: fire each due schedule once, then drop it."""
@@ -539,6 +559,7 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
     catalog, store, guards = MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables)
     catalog.seed(workshops, now)
     mailer, queues, schedules = MemoryMailer(), MemoryQueues(), MemorySchedules()
+    telemetry = MemoryTelemetry()
     clock = Clock(now)
     # Every value the services read is given, so the environment (which the integration
     # fixtures set) cannot leak in.
@@ -554,9 +575,11 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
     }
     services = wire(
         Settings(**values),  # type: ignore[arg-type]
-        Adapters(catalog, store, guards, mailer, queues, schedules),
+        Adapters(catalog, store, guards, mailer, queues, schedules, telemetry),
         token_key=TOKEN_KEY,
         callback_secret=lambda: CALLBACK_SECRET,
         clock=clock,
     )
-    return MemoryWorld(clock, tables, catalog, store, guards, mailer, queues, schedules, services)
+    return MemoryWorld(
+        clock, tables, catalog, store, guards, mailer, queues, schedules, services, telemetry
+    )

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import strtobool
 
-NAMESPACE = "WorkshopsOnDemand"
+from wod.domain.metrics import NAMESPACE
 
 F = TypeVar("F")
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 
 from wod.domain import tokens
 from wod.domain.errors import DeliveryError
+from wod.domain.metrics import Metric
 from wod.domain.registrations import Registration
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
@@ -17,7 +18,7 @@ from wod_contracts.branding import Branding
 from wod_contracts.workshop import Workshop
 
 from .links import Links
-from .ports import Clock, Mailer
+from .ports import Clock, Mailer, Telemetry
 
 logger = Logger(child=True)
 
@@ -35,7 +36,9 @@ class Notifier:
         token_key: bytes,
         clock: Clock,
         suppressed: Callable[[str], bool] = lambda _: False,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry
         self.branding = branding
         self.links = links
         self._mailer = mailer
@@ -68,7 +71,10 @@ class Notifier:
         message = build_message(
             mail, self.branding, registration.email, self._clock(), registration.registration_id
         )
-        return self._mailer.send(message)
+        sent = self._mailer.send(message)
+        if kind is MailKind.APOLOGY and self._telemetry is not None:
+            self._telemetry.count(Metric.APOLOGIES, workshop.id)
+        return sent
 
     def send_best_effort(
         self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from wod.domain.console import Extension
+from wod.domain.metrics import Metric
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
@@ -28,6 +29,13 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str:
         """Hand a built message to the mail service; its message id. Raises DeliveryError."""
         ...
+
+
+class Telemetry(Protocol):
+    """Business metrics, per workshop (CloudWatch EMF in the cloud)."""
+
+    def count(self, metric: Metric, workshop_id: str, value: float = 1) -> None: ...
+    def seconds(self, metric: Metric, workshop_id: str, value: float) -> None: ...
 
 
 class OrderQueues(Protocol):

@@ -18,6 +18,7 @@ from wod.domain.errors import (
     WorkshopFullError,
     WorkshopNotFoundError,
 )
+from wod.domain.metrics import Metric
 from wod.domain.participants import RegistrationRequest
 from wod.domain.registrations import Registration, choose_student, plan_registration
 from wod.mail.render import MailKind
@@ -25,7 +26,15 @@ from wod_contracts.workshop import Workshop
 
 from .follow_ups import FollowUps
 from .notifications import Notifier
-from .ports import Catalog, Clock, RegistrationReader, SeatClaims, Stamps, Suppressions
+from .ports import (
+    Catalog,
+    Clock,
+    RegistrationReader,
+    SeatClaims,
+    Stamps,
+    Suppressions,
+    Telemetry,
+)
 from .warm_seats import WarmSeats
 
 logger = Logger(child=True)
@@ -52,8 +61,10 @@ class Registrar:
         follow_ups: FollowUps,
         warm_seats: WarmSeats,
         clock: Clock,
+        telemetry: Telemetry | None = None,
         duplicate_notice_interval: int = 600,
     ) -> None:
+        self._telemetry = telemetry
         self._warm_seats = warm_seats
         self._catalog = catalog
         self._claims = claims
@@ -83,6 +94,7 @@ class Registrar:
                 holder = self._claims.holder(request.workshop_id, email)
                 if holder:
                     return self._duplicate(holder, seats.workshop)
+                self._count(Metric.WORKSHOP_FULL, request.workshop_id)
                 raise
             registration = plan_registration(
                 request,
@@ -105,10 +117,15 @@ class Registrar:
                 student=student,
                 warm=registration.warm_seat,
             )
+            self._count(Metric.REGISTRATIONS, request.workshop_id)
             registered = self._follow_ups.finish(registration, seats.workshop)
             self._warm_seats.top_up(request.workshop_id)  # prepare a seat for the next one
             return Outcome(registered, duplicate=False)
         raise WorkshopFullError(request.workshop_id)
+
+    def _count(self, metric: Metric, workshop_id: str) -> None:
+        if self._telemetry is not None:
+            self._telemetry.count(metric, workshop_id)
 
     def _duplicate(self, registration_id: str, workshop: Workshop) -> Outcome:
         registration = self._registrations.get(registration_id)

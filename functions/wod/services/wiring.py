@@ -18,6 +18,7 @@ from wod.adapters.orders import SqsOrderQueues
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
 from wod.adapters.secrets import callback_secret, token_key
+from wod.adapters.telemetry import EmfTelemetry
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import Settings, get_settings
 from wod_contracts.branding import Branding, load_branding
@@ -31,7 +32,7 @@ from .mail_events import MailEvents
 from .notifications import Notifier
 from .orders import OrderDesk
 from .participants import Participants
-from .ports import Clock, Guards, Mailer, OrderQueues, Pools, Schedules, Store
+from .ports import Clock, Guards, Mailer, OrderQueues, Pools, Schedules, Store, Telemetry
 from .registrations import Registrar
 from .sessions import Sessions
 from .sweep import Sweeper, SweepTimings
@@ -52,6 +53,7 @@ class Adapters:
     mailer: Mailer
     queues: OrderQueues
     schedules: Schedules
+    telemetry: Telemetry
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
         schedules=EventBridgeSchedules(
             settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
         ),
+        telemetry=EmfTelemetry(),
     )
 
 
@@ -114,6 +117,7 @@ def wire(
         token_key,
         clock,
         suppressed=adapters.guards.is_suppressed,
+        telemetry=adapters.telemetry,
     )
     orders = OrderDesk(adapters.queues, token_key, clock)
     follow_ups = FollowUps(
@@ -144,6 +148,7 @@ def wire(
         follow_ups=follow_ups,
         warm_seats=warm_seats,
         clock=clock,
+        telemetry=adapters.telemetry,
         duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
     )
     participants = Participants(
@@ -166,6 +171,7 @@ def wire(
         hubs=hubs,
         token_key=token_key,
         clock=clock,
+        telemetry=adapters.telemetry,
     )
     lifecycle = Lifecycle(
         registrations=store,
