@@ -15,6 +15,7 @@ from wod.domain.errors import (
 )
 from wod.domain.registrations import EndReason, Registration, end_verb
 from wod.domain.states import CANCELLABLE, State
+from wod.domain.workshops import WorkshopSeats
 from wod_contracts.workshop import Workshop
 
 from .links import Hubs
@@ -60,7 +61,8 @@ class Participants:
 
     def status(self, registration_id: str, token: str | None) -> StatusView:
         registration = self.authorized(registration_id, token)
-        workshop = self._catalog.get(registration.workshop_id).workshop
+        seats = self._catalog.get(registration.workshop_id)
+        workshop = seats.workshop
         start_url = None
         if registration.state is State.READY and self._hubs.knows(registration.backend):
             start_url = self._hubs.start(registration.backend)
@@ -69,13 +71,13 @@ class Participants:
             workshop,
             start_url,
             self._queue_position(registration),
-            self._extension_offer(registration),
+            self._extension_offer(registration, seats),
         )
 
-    def _extension_offer(self, registration: Registration) -> int | None:
+    @staticmethod
+    def _extension_offer(registration: Registration, seats: WorkshopSeats) -> int | None:
         """The workshop's self-extension, if this session may still take it: once, while it
         runs, and while a seat of the workshop is free (nobody waits for this one)."""
-        seats = self._catalog.get(registration.workshop_id)
         minutes = seats.workshop.self_extension_minutes
         if minutes is None or registration.self_extended or registration.state not in CANCELLABLE:
             return None
@@ -87,10 +89,11 @@ class Participants:
         registration = self.authorized(registration_id, token)
         if registration.state not in CANCELLABLE:
             raise AlreadyEndedError(registration_id)
-        minutes = self._extension_offer(registration)
+        seats = self._catalog.get(registration.workshop_id)
+        minutes = self._extension_offer(registration, seats)
         if minutes is None:
             raise NotExtendableError(registration_id)
-        workshop = self._catalog.get(registration.workshop_id).workshop
+        workshop = seats.workshop
         try:
             return self._sessions.extend(registration, minutes, workshop, by_participant=True)
         except InvalidTransitionError:

@@ -6,7 +6,7 @@ import { ApiError } from "../../../site/docs/assets/js/api.js";
 import { checkForm, failureText } from "../../../site/docs/assets/js/register.js";
 import { seatsText } from "../../../site/docs/assets/js/seats.js";
 import { caption, linkedinShare } from "../../../site/docs/assets/js/badge.js";
-import { remaining, statusText } from "../../../site/docs/assets/js/status.js";
+import { readyDelay, remaining, statusText } from "../../../site/docs/assets/js/status.js";
 
 const valid = {
   email: "ada@example.org",
@@ -73,4 +73,12 @@ test("badge caption and LinkedIn share link", () => {
     share,
     "https://www.linkedin.com/sharing/share-offsite/?url=http%3A%2F%2Fsite%2Fbadge%2F%3Fid%3D1%26token%3Dt",
   );
+});
+
+test("a ready session is checked every 5 minutes, and just after its end", () => {
+  const now = Date.parse("2026-11-27T10:00:00Z");
+  assert.equal(readyDelay("2026-11-27T11:00:00Z", now), 300000);
+  assert.equal(readyDelay("2026-11-27T10:01:00Z", now), 62000);
+  assert.equal(readyDelay("2026-11-27T09:00:00Z", now), 4000);
+  assert.equal(readyDelay("not a date", now), 300000);
 });

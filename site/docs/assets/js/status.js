@@ -5,7 +5,11 @@
 import { api } from "./api.js";
 
 const POLL_BUSY_MS = 4000; // while pending, deploying or ending
-const POLL_READY_MS = 30000; // while ready: notice the end of the session
+// While ready, a check every 5 minutes and one just after the end: each check is a request to
+// the API, and polling every 30 s was 80% of a registration's AWS cost (bench/cost.py). The
+// "ends in …" text is counted down locally in between.
+const POLL_READY_MS = 300000;
+const TICK_MS = 30000;
 const FINAL = new Set(["ended", "failed", "cancelled"]);
 const CANCELLABLE = new Set(["pending", "deploying", "ready"]); // the API accepts DELETE then
 
@@ -27,6 +31,14 @@ export function remaining(iso, now = Date.now()) {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return h ? `in ${h} h ${String(m).padStart(2, "0")} min` : `in ${m} min`;
+}
+
+/** How long to wait before checking a ready session again: 5 minutes, or until just after its
+ * end if that comes sooner (never less than a busy poll). */
+export function readyDelay(endsAt, now = Date.now()) {
+  const untilEnd = new Date(endsAt).getTime() - now + 2000;
+  if (Number.isNaN(untilEnd)) return POLL_READY_MS;
+  return Math.max(POLL_BUSY_MS, Math.min(POLL_READY_MS, untilEnd));
 }
 
 /** The headline for a registration status. */
@@ -173,12 +185,16 @@ export function mountStatus(root) {
       shown = key;
       detail.replaceChildren(...detailFor(registration, endSession, extendSession));
     }
+    countDown();
+  };
+  const countDown = () => {
     const left = detail.querySelector(".wod-status__remaining");
-    if (left) {
-      const text = remaining(registration.ends_at);
+    if (left && lastRegistration.ends_at) {
+      const text = remaining(lastRegistration.ends_at);
       left.textContent = text ? ` (${text}).` : ".";
     }
   };
+  const ticker = setInterval(countDown, TICK_MS);
   async function endSession() {
     try {
       const result = await api("DELETE", path, { params: { token } });
@@ -211,7 +227,7 @@ export function mountStatus(root) {
       lastRegistration = registration;
       render(registration);
       if (FINAL.has(registration.status)) return;
-      schedule(registration.status === "ready" ? POLL_READY_MS : POLL_BUSY_MS);
+      schedule(registration.status === "ready" ? readyDelay(registration.ends_at) : POLL_BUSY_MS);
     } catch (error) {
       if (error.status === 404) {
         say("We cannot find this registration: check that you opened the whole link from your mail.",
@@ -228,5 +244,6 @@ export function mountStatus(root) {
   return () => {
     stopped = true;
     clearTimeout(timer);
+    clearInterval(ticker);
   };
 }
