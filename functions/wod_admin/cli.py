@@ -95,11 +95,12 @@ def status_view(status: dict[str, Any]) -> Group:
     for column in ("workshop", "free", "warm", "deploying", "ready", "ending", "failed"):
         table.add_column(column, justify="left" if column == "workshop" else "right")
     table.add_column("queued (oldest)", justify="right")
-    table.add_column("credentials p50 / p95", justify="right")
+    table.add_column("login p50/p95", justify="right")
     for w in status["workshops"]:
         name = Text(w["workshop_id"])
         if w["closed"]:
-            name.append(f" (closed: {w['closed_reason']})", style="yellow")
+            why = "removed" if w["closed_reason"] == "removed" else "closed"
+            name.append(f" ({why})", style="yellow")
         queued = f"{w['orders_queued']} ({_seconds(w['oldest_order_seconds'])})"
         waits = (
             f"{_seconds(w['credentials_p50_seconds'])} / {_seconds(w['credentials_p95_seconds'])}"

@@ -98,7 +98,7 @@ def test_help_reads_well_and_every_command_is_there() -> None:
 def test_status_shows_each_workshops_seats(local_stack: LocalStack, event: dict[str, str]) -> None:
     shown = wod_admin(local_stack, "status")
     assert shown.returncode == 0, shown.stderr
-    assert WORKSHOP in shown.stdout and "credentials p50 / p95" in shown.stdout
+    assert WORKSHOP in shown.stdout and "login p50/p95" in shown.stdout
     raw = wod_admin(local_stack, "status", "--json")
     (two,) = [w for w in json.loads(raw.stdout)["workshops"] if w["workshop_id"] == OTHER]
     assert two["ready"] == 1 and two["failed"] == 1 and two["deploying"] == 1
