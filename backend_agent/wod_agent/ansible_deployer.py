@@ -154,6 +154,10 @@ class AnsibleDeployer:
         self._set_password(order.username, hashed)
         return True
 
+    def reissue(self, order: Order, password: SecretStr) -> None:
+        self._entry(order)  # a seat of a workshop of this backend, or PermanentOrderError
+        self._set_password(order.username, password_hash(password, self._settings.account_mode))
+
     def _entry(self, order: Order) -> CatalogEntry:
         try:
             entry = self._catalog().get(order.workshop_id)

@@ -24,6 +24,7 @@ from .ansible_deployer import AnsibleDeployer, DeployerSettings
 from .callback_client import SignedCallbackClient
 from .checks import run_checks
 from .config import DEFAULT_CONFIG_PATH, AgentConfig, ConfigError, LogFormat, load_config
+from .crash_points import CrashPoints
 from .health import PollHealth
 from .hub_rest import JupyterHubRest
 from .journal import Journal
@@ -72,6 +73,7 @@ def build_loop(
         max_receives=config.max_receives,
         on_finished=on_finished,
         metrics=metrics,
+        crash=CrashPoints(config.crash_at, config.state_dir) if config.crash_at else None,
     )
     queue = SqsOrderQueue(
         config.queue_url, region=config.aws_region, endpoint_url=config.sqs_endpoint_url

@@ -28,6 +28,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from .crash_points import parse_point
+
 DEFAULT_CONFIG_PATH = Path("/etc/wod-agent/config.yml")
 ENV_PREFIX = "WOD_AGENT_"
 DEFAULT_METRICS_PORT = 9464  # Prometheus' port-allocation wiki lists 9464 for such exporters
@@ -109,6 +111,11 @@ class AgentConfig(BaseSettings):
     log_format: LogFormat | None = Field(
         default=None, description="json or text; unset: json for `run`, text otherwise."
     )
+    crash_at: list[str] = Field(
+        default_factory=list,
+        description="Fault-recovery tests only: `VERB:point` (taken, deployed, reported) where "
+        "the agent exits at once, as if killed, the first time it gets there.",
+    )
     metrics_host: str = Field(default="127.0.0.1", min_length=1)
     metrics_port: int = Field(
         default=DEFAULT_METRICS_PORT, ge=0, le=65_535, description="/healthz, /metrics; 0: off."
@@ -126,6 +133,13 @@ class AgentConfig(BaseSettings):
         # The environment wins over the values given (the YAML file's, see `load_config`); no
         # .env file or secrets dir: the `*_file` fields name secret files explicitly.
         return _EnvironSource(settings_cls, os.environ), init_settings
+
+    @field_validator("crash_at")
+    @classmethod
+    def _crash_points(cls, value: list[str]) -> list[str]:
+        for point in value:
+            parse_point(point)
+        return value
 
     @field_validator("workshops_dirs", mode="before")
     @classmethod

@@ -86,6 +86,11 @@ class Deployer(Protocol):
         deploys it in full). Raises DeploymentError if setting the password failed."""
         ...
 
+    def reissue(self, order: Order, password: SecretStr) -> None:
+        """REISSUE: set a fresh password on the seat as it is (its files and server stay).
+        Raises DeploymentError (retry) or PermanentOrderError (report failed now)."""
+        ...
+
 
 class HubClient(Protocol):
     def retire_user(self, username: str) -> None:

@@ -2,7 +2,8 @@
 
 Called by `loop` from a worker thread; sees only the `ports` roles, so unit tests use fakes.
 A PREPARE deploys a free seat ahead of time and notes it as warm; a CREATE of a seat still as
-prepared only sets the password (the warm path), any other one deploys it in full (cold).
+prepared only sets the password (the warm path), any other one deploys it in full (cold). A
+REISSUE sets a fresh password on the seat as it is (credentials that could not be mailed).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from enum import StrEnum
 from pydantic import SecretStr, ValidationError
 
 from wod_contracts.callbacks import AgentCallback, Outcome
-from wod_contracts.orders import Order, OrderVerb, order_expired, parse_order
+from wod_contracts.orders import SETS_PASSWORD, Order, OrderVerb, order_expired, parse_order
 
+from .crash_points import CrashPoint, CrashPoints
 from .journal import Journal, JournalEntry, JournalState
 from .metrics import UNKNOWN_VERB, AgentMetrics, Failure, Step
 from .ports import (
@@ -69,7 +71,9 @@ class OrderService:
         max_receives: int,
         on_finished: Callable[[OrderTimings], None] | None = None,
         metrics: AgentMetrics | None = None,
+        crash: CrashPoints | None = None,
     ) -> None:
+        self._crash = crash
         self._journal = journal
         self._box = box
         self._hub = hub
@@ -143,6 +147,7 @@ class OrderService:
                 "order %s is no longer current at the API; treating it as done", order.order_id
             )
         self._journal.reported(order.order_id)
+        self._reach(order, CrashPoint.REPORTED)
         self._metrics.finished(verb, callback.outcome.value)
         if callback.outcome is Outcome.FAILED:
             self._metrics.failure(verb, Failure.FAILED)
@@ -182,6 +187,7 @@ class OrderService:
         # The first attempt fixes the password: a retry never sets a different one.
         sealed = entry.sealed_password if entry and entry.sealed_password else None
         entry = self._journal.start(order, sealed or self._box.seal(new_password()))
+        self._reach(order, CrashPoint.TAKEN)
         assert entry.sealed_password is not None
         password = self._box.open(entry.sealed_password)
         hub_seconds = 0.0
@@ -206,18 +212,26 @@ class OrderService:
                 return None
             outcome = Outcome.FAILED
             error = f"gave up after {message.receive_count} attempts: {exc}"
-        keep_password = order.verb is OrderVerb.CREATE and outcome is Outcome.SUCCEEDED
+        keep_password = order.verb in SETS_PASSWORD and outcome is Outcome.SUCCEEDED
         finished_at = datetime.now(UTC)
         error = error[:MAX_ERROR_LENGTH] if error else None
         self._journal.deployed(order.order_id, outcome, error, finished_at, keep_password)
+        self._reach(order, CrashPoint.DEPLOYED)
         callback = self._callback(
             order, outcome, password if keep_password else None, error, finished_at
         )
         return callback, hub_seconds, warm
 
+    def _reach(self, order: Order, point: CrashPoint) -> None:
+        if self._crash is not None:
+            self._crash.reach(order.verb, point)
+
     def _deploy(self, order: Order, password: SecretStr) -> tuple[float, bool]:
         """Carry the order out; seconds spent with the hub, and whether a warm seat was opened."""
         hub_seconds = 0.0
+        if order.verb is OrderVerb.REISSUE:
+            self._deployer.reissue(order, password)  # the seat and its server stay as they are
+            return hub_seconds, False
         if order.verb is OrderVerb.CREATE:
             warm = self._journal.warm_seat(order.seat)
             if warm is not None and self._deployer.activate(order, password, warm):
@@ -268,7 +282,7 @@ class OrderService:
     def _replay(self, order: Order, entry: JournalEntry) -> AgentCallback:
         outcome = entry.outcome or Outcome.FAILED
         password = None
-        if order.verb is OrderVerb.CREATE and outcome is Outcome.SUCCEEDED:
+        if order.verb in SETS_PASSWORD and outcome is Outcome.SUCCEEDED:
             if entry.sealed_password is None:
                 raise RuntimeError(f"journal lost the password of order {order.order_id}")
             password = self._box.open(entry.sealed_password)

@@ -5,6 +5,7 @@ Nothing reads `os.environ` elsewhere, and nothing is computed from it at import 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +34,11 @@ class Settings(BaseSettings):
     token_key: SecretStr = SecretStr("local-development-token-key-change-me")
     callback_secret: SecretStr = SecretStr("local-development-callback-secret")
     callback_secret_arn: str | None = None
+    # Backend name -> its own callback secret (or its Secrets Manager ARN): a backend's agent
+    # can then only report on orders of its own seats. When either is set, the shared
+    # secret above is not accepted any more.
+    callback_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    callback_secret_arns: dict[str, str] = Field(default_factory=dict)
     token_key_arn: str | None = Field(
         default=None, description="Secrets Manager ARN of the token key (cloud); else token_key."
     )
@@ -49,6 +55,13 @@ class Settings(BaseSettings):
     stuck_after_seconds: int = 600
     # A PREPARE (warm seat) unanswered this long is given up on; the seat stays cold.
     prepare_timeout_seconds: int = 900
+    # Personal data is kept this long after a session's end (and a suppression this long after
+    # it was made), then DynamoDB's TTL drops it: the template's RetentionDays.
+    retention_days: int = Field(default=90, ge=1, le=3650)
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
 
     @property
     def token_key_bytes(self) -> bytes:

@@ -1,7 +1,7 @@
 """What the agent reports to `POST /api/agent/callbacks` once an order is carried out.
 
 The body is signed (see `signing`); the password travels only here, over TLS, and only for a
-successful CREATE, so that the API can mail it. The API never stores it.
+successful CREATE or REISSUE, so that the API can mail it. The API never stores it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from .orders import Identifier, OrderVerb, Token
+from .orders import SETS_PASSWORD, Identifier, OrderVerb, Token
 from .workshop import WorkshopId
 
 CALLBACK_SCHEMA_VERSION: Literal[1] = 1
@@ -50,11 +50,11 @@ class AgentCallback(BaseModel):
 
     @model_validator(mode="after")
     def _password_only_for_created_seats(self) -> AgentCallback:
-        created = self.verb is OrderVerb.CREATE and self.outcome is Outcome.SUCCEEDED
+        created = self.verb in SETS_PASSWORD and self.outcome is Outcome.SUCCEEDED
         if created and self.password is None:
-            raise ValueError("a successful CREATE must report the password")
+            raise ValueError(f"a successful {self.verb.value} must report the password")
         if not created and self.password is not None:
-            raise ValueError("only a successful CREATE carries a password")
+            raise ValueError("only a successful CREATE or REISSUE carries a password")
         return self
 
     def to_wire(self) -> str:

@@ -3,8 +3,9 @@
 Versioned and strict (`extra="forbid"`): a message from a newer API is refused loudly,
 never half-understood. An order never carries a password.
 
-CREATE, CLEANUP and RESET are about a participant's registration. PREPARE is about a free seat:
-the agent deploys the workshop into it ahead of time, with no usable password, so that a later
+CREATE, CLEANUP, RESET and REISSUE are about a participant's registration (REISSUE: a fresh
+password on the seat as it is, for credentials that could not be mailed). PREPARE is about a free
+seat: the agent deploys the workshop into it ahead of time, with no usable password, so that a later
 CREATE of that seat only has to set one (a warm seat).
 """
 
@@ -38,6 +39,11 @@ class OrderVerb(StrEnum):
     CLEANUP = "CLEANUP"
     RESET = "RESET"
     PREPARE = "PREPARE"
+    REISSUE = "REISSUE"
+
+
+# The verbs whose success hands the API a fresh password to mail.
+SETS_PASSWORD = frozenset({OrderVerb.CREATE, OrderVerb.REISSUE})
 
 
 def username_for(student: int) -> str:

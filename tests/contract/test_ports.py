@@ -28,7 +28,15 @@ from wod.domain.errors import (
 from wod.domain.participants import RegistrationRequest
 from wod.domain.registrations import EndReason, FollowUp, Registration, plan_registration
 from wod.domain.states import State
-from wod.domain.transitions import to_deploying, to_ended, to_ending, to_failed, to_ready
+from wod.domain.transitions import (
+    to_deploying,
+    to_end_retried,
+    to_ended,
+    to_ending,
+    to_failed,
+    to_ready,
+    to_reissued,
+)
 from wod.local.stack import LocalStack
 from wod_contracts.orders import OrderVerb
 from wod_contracts.workshop import Workshop
@@ -223,6 +231,39 @@ def test_ending_makes_a_new_order_current(ports: Ports) -> None:
     assert ports.store.get(registration.registration_id) == ending
 
 
+def test_a_retried_end_counts_its_attempts_and_holds_the_seat(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    registration = claimed(ports, workshop)
+    ending = ports.store.apply(
+        registration, to_ending(State.PENDING, EndReason.EXPIRED, OrderVerb.RESET), NOW
+    )
+    ports.store.follow_up_done(ending.registration_id, FollowUp.END_ORDER)
+    retried = ports.store.apply(
+        ending, to_end_retried(ending.order_id, ending.order_verb, "rm: busy"), NOW
+    )
+    assert retried.state is State.ENDING and retried.end_attempts == 1
+    assert retried.order_id != ending.order_id and retried.order_verb is OrderVerb.RESET
+    assert retried.error == "rm: busy" and FollowUp.END_ORDER in retried.follow_ups
+    with pytest.raises(InvalidTransitionError):  # the old attempt is not current any more
+        ports.store.apply(ending, to_end_retried(ending.order_id, ending.order_verb, "x"), NOW)
+    again = ports.store.apply(
+        retried, to_end_retried(retried.order_id, retried.order_verb, "again"), NOW
+    )
+    assert ports.store.get(registration.registration_id).end_attempts == again.end_attempts == 2
+    assert registration.student not in free_of(ports, workshop)
+
+
+def test_a_reissue_makes_a_new_order_current_on_a_running_seat(ports: Ports) -> None:
+    registration = claimed(ports, new_workshop(ports))
+    with pytest.raises(InvalidTransitionError):  # not running yet
+        ports.store.apply(registration, to_reissued(registration.order_id), NOW)
+    ready = ports.store.apply(registration, to_ready(registration.order_id), NOW)
+    reissued = ports.store.apply(ready, to_reissued(ready.order_id), NOW)
+    assert reissued.state is State.READY and reissued.order_verb is OrderVerb.REISSUE
+    assert {FollowUp.REISSUE_ORDER, FollowUp.CREDENTIALS_MAIL} <= reissued.follow_ups
+    assert ports.store.get(registration.registration_id) == reissued
+
+
 def test_a_final_state_gives_the_seat_back_once(ports: Ports) -> None:
     workshop = new_workshop(ports)
     registration = claimed(ports, workshop)
@@ -299,10 +340,18 @@ def test_a_lease_is_held_until_it_runs_out(ports: Ports) -> None:
     assert not ports.store.take_lease(uuid.uuid4().hex, now, 120)  # no such registration
 
 
-def test_the_reminder_is_claimed_once(ports: Ports) -> None:
+def test_the_reminder_is_leased_to_one_sender_and_never_resent(ports: Ports) -> None:
     rid = claimed(ports, new_workshop(ports)).registration_id
-    assert ports.store.claim_reminder(rid, NOW.timestamp())
-    assert not ports.store.claim_reminder(rid, NOW.timestamp() + 3600)
+    now = NOW.timestamp()
+    assert ports.store.claim_reminder(rid, now, 120)
+    assert not ports.store.claim_reminder(rid, now + 60, 120)  # another sender is at it
+    assert not ports.store.get(rid).reminder_sent
+    # the first sender failed: the next one may try after the lease
+    assert ports.store.claim_reminder(rid, now + 121, 120)
+    ports.store.reminder_sent(rid, now + 122)
+    assert ports.store.get(rid).reminder_sent
+    assert not ports.store.claim_reminder(rid, now + 3600, 120)
+    assert not ports.store.claim_reminder(uuid.uuid4().hex, now, 120)  # no such registration
 
 
 def test_the_duplicate_notice_is_claimed_once_per_interval(ports: Ports) -> None:
@@ -328,6 +377,46 @@ def test_suppression_ignores_the_case_of_the_address(ports: Ports) -> None:
     ports.guards.suppress(address, "Bounce")
     assert ports.guards.is_suppressed(address.lower())
     assert ports.guards.is_suppressed(address.upper())
+
+
+def test_a_suppression_can_be_forgotten(ports: Ports) -> None:
+    address = f"erase.{uuid.uuid4().hex[:8]}@example.org"
+    ports.guards.suppress(address, "Complaint")
+    ports.guards.unsuppress(address)
+    assert not ports.guards.is_suppressed(address)
+    ports.guards.unsuppress(address)  # twice is harmless
+
+
+# -- personal data -----------------------------------------------------------------------------
+
+
+def test_registrations_are_found_by_address(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    address = f"{uuid.uuid4().hex[:10]}@contract.example"
+    mine = planned(workshop, workshop.students.first, email=address)
+    ports.store.claim_seat(mine)
+    claimed(ports, workshop, workshop.students.first + 1)  # someone else's
+    assert [r.registration_id for r in ports.store.of_address(address)] == [mine.registration_id]
+
+
+def test_erasure_waits_for_the_seat_and_then_wipes_the_personal_fields(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    registration = claimed(ports, workshop)
+    rid = registration.registration_id
+    assert not ports.store.erase(rid, NOW)  # it holds a seat: the data is still needed
+    assert ports.store.request_erasure(rid)
+    assert ports.store.get(rid).erase_requested
+    ending = ports.store.apply(
+        registration, to_ending(State.PENDING, EndReason.ENDED_EARLY, OrderVerb.CLEANUP), NOW
+    )
+    ports.store.apply(ending, to_ended(ending.order_id), NOW)
+    assert not ports.store.request_erasure(rid)  # settled: erase at once instead
+    assert ports.store.erase(rid, NOW)
+    stored = ports.store.get(rid)
+    assert stored.erased and not stored.erase_requested
+    assert (stored.email, stored.first_name, stored.last_name, stored.company) == ("", "", "", "")
+    assert (stored.state, stored.student) == (State.ENDED, registration.student)
+    assert ports.store.of_address(registration.email) == []
 
 
 def test_the_twin_keeps_registrations_immutable(ports: Ports) -> None:

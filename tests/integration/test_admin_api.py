@@ -271,19 +271,22 @@ def test_extend_moves_the_end_the_schedules_and_mails_the_new_end(
     assert services.store.get(rid).ends_at == after.ends_at
 
 
-def test_reissue_sends_a_new_create_and_mails_the_new_password(
+def test_reissue_sets_a_fresh_password_and_mails_it_again(
     local_stack: LocalStack, order_log: OrderLog, admin: AdminClient, services: Services
 ) -> None:
     order = ready(local_stack, order_log, "adm-one", "reissue-me@admin.example")
     rid = str(order.registration_id)
     answer = admin.reissue(rid)
-    assert answer["state"] == "ready" and answer["order_verb"] == "CREATE"
+    assert answer["state"] == "ready" and answer["order_verb"] == "REISSUE"
     again = admin.reissue(rid)  # before the agent answers: the same order, not another
-    creates = [o.order for o in order_log.for_registration(rid) if o.order.verb is OrderVerb.CREATE]
-    assert len(creates) == 2 and creates[-1].order_id != order.order_id
     assert again == answer
+    reissues = [
+        o.order for o in order_log.for_registration(rid) if o.order.verb is OrderVerb.REISSUE
+    ]
+    assert len(reissues) == 1 and reissues[0].student == order.student
     response = post_callback(
-        local_stack.api_url, callback_for(creates[-1], password="Fresh-Pass-77").to_wire().encode()
+        local_stack.api_url,
+        callback_for(reissues[0], password="Fresh-Pass-77").to_wire().encode(),
     )
     assert response.status_code == 200, response.text
     credentials = [
@@ -291,3 +294,8 @@ def test_reissue_sends_a_new_create_and_mails_the_new_password(
     ]
     assert len(credentials) == 2 and "Fresh-Pass-77" in credentials[-1]["text"]
     assert services.store.get(rid).state.value == "ready"
+    # Once mailed, a new reissue is a new order.
+    assert admin.reissue(rid)["order_verb"] == "REISSUE"
+    assert (
+        len([o for o in order_log.for_registration(rid) if o.order.verb is OrderVerb.REISSUE]) == 2
+    )

@@ -4,8 +4,8 @@ each with its control (the same staged path without the racing write goes throug
 
 - closing while someone registers: the registration read the workshop open, the claim is refused;
 - extending while the expiry fires: whichever writes first wins, the other changes nothing;
-- reissuing while an END is in flight: no CREATE is queued for an ending seat, and a reissue's
-  CREATE overtaken by an END mails no password.
+- reissuing while an END is in flight: no REISSUE is queued for an ending seat, and a REISSUE
+  overtaken by an END mails no password.
 """
 
 from __future__ import annotations
@@ -276,15 +276,17 @@ def test_a_reissue_that_read_ready_loses_to_an_end_written_meanwhile(
         )
         assert response.status_code == 202, response.text
 
-    monkeypatch.setattr(console, "_ledger", ReadThenRace(services.store, rid, participant_ends))
+    # The console reads READY; the END is written between the reissue's own read and write.
+    sessions = services.sessions
+    monkeypatch.setattr(sessions, "_ledger", ReadThenRace(services.store, rid, participant_ends))
     with pytest.raises(AlreadyEndedError):
         console.reissue(rid)
-    assert len(orders_of(order_log, rid, OrderVerb.CREATE)) == 1  # the first one only
+    assert orders_of(order_log, rid, OrderVerb.REISSUE) == []
     stored = services.store.get(rid)
     assert stored.state is State.ENDING and stored.order_verb is OrderVerb.CLEANUP
 
 
-def test_control_without_the_end_the_same_staged_reissue_queues_a_create(
+def test_control_without_the_end_the_same_staged_reissue_queues_its_order(
     local_stack: LocalStack,
     order_log: OrderLog,
     services: Services,
@@ -293,20 +295,21 @@ def test_control_without_the_end_the_same_staged_reissue_queues_a_create(
     order = ready(local_stack, order_log, "no-end@race.example")
     rid = str(order.registration_id)
     console = services.console
-    monkeypatch.setattr(console, "_ledger", ReadThenRace(services.store, rid, lambda: None))
-    assert console.reissue(rid).order_verb is OrderVerb.CREATE
-    assert len(orders_of(order_log, rid, OrderVerb.CREATE)) == 2
+    sessions = services.sessions
+    monkeypatch.setattr(sessions, "_ledger", ReadThenRace(services.store, rid, lambda: None))
+    assert console.reissue(rid).order_verb is OrderVerb.REISSUE
+    assert len(orders_of(order_log, rid, OrderVerb.REISSUE)) == 1
 
 
-def test_a_reissued_create_overtaken_by_an_end_mails_no_password(
+def test_a_reissue_overtaken_by_an_end_mails_no_password(
     local_stack: LocalStack, order_log: OrderLog, admin: AdminClient, services: Services
 ) -> None:
     email = "overtaken@race.example"
     order = ready(local_stack, order_log, email)
     rid = str(order.registration_id)
     admin.reissue(rid)
-    admin.end(rid)  # the END is queued behind the reissue's CREATE (same seat, FIFO)
-    reissued = orders_of(order_log, rid, OrderVerb.CREATE)[-1]
+    admin.end(rid)  # the END is queued behind the REISSUE (same seat, FIFO)
+    (reissued,) = orders_of(order_log, rid, OrderVerb.REISSUE)
     late = post_callback(
         local_stack.api_url,
         callback_for(reissued, password="Never-Mailed-9").to_wire().encode(),

@@ -13,7 +13,9 @@ from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback, send_raw, sign
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
-from wod.local.stack import LocalStack
+from wod.adapters.models import GuardRecord, RegistrationRecord
+from wod.adapters.registrations import email_guard_id
+from wod.local.stack import LocalStack, free_port
 from wod_contracts.callbacks import Outcome
 from wod_contracts.orders import Order, OrderVerb
 
@@ -178,6 +180,49 @@ def test_a_cleanup_callback_ends_the_session_frees_the_seat_and_thanks(
     assert "linkedin.com/sharing" in thanks[0]["text"]
 
 
+def test_a_failed_cleanup_is_ordered_again_under_a_new_id_and_the_seat_comes_back(
+    local_stack: LocalStack, register: Register, order_log: OrderLog, workshop: str
+) -> None:
+    email = "retry-end@cb.example"
+    order = register(email)
+    post_callback(local_stack.api_url, callback_for(order).to_wire().encode())
+    (welcome,) = [m for m in local_stack.inbox(to=email) if m["kind"] == "welcome"]
+    token = welcome["text"].split("token=")[1].split()[0]
+    requests.delete(
+        f"{local_stack.api_url}registrations/{order.registration_id}",
+        params={"token": token},
+        timeout=30,
+    )
+    cleanup = order_log.for_registration(order.registration_id)[-1].order
+    # When the backend reports the wipe failed
+    failed = callback_for(cleanup, Outcome.FAILED, error="rm: cannot remove: busy")
+    response = post_callback(local_stack.api_url, failed.to_wire().encode())
+    # Then the session is still ending, its seat held, and a new attempt is on the queue
+    assert response.status_code == 200 and response.json()["status"] == "ending"
+    retry = order_log.for_registration(order.registration_id)[-1].order
+    assert retry.verb is OrderVerb.CLEANUP and retry.order_id != cleanup.order_id
+    assert order.student not in audit(workshop).free
+    record = RegistrationRecord.get(order.registration_id, consistent_read=True)
+    assert record.end_attempts == 1 and "busy" in (record.error or "")
+    # And the old attempt is done for good; the new one ends the session
+    again = callback_for(cleanup, Outcome.FAILED, error="rm: cannot remove: busy")
+    assert post_callback(local_stack.api_url, again.to_wire().encode()).status_code == 409
+    response = post_callback(local_stack.api_url, callback_for(retry).to_wire().encode())
+    assert response.status_code == 200 and response.json()["status"] == "ended"
+    assert order.student in audit(workshop).free and audit(workshop).violations() == []
+
+
+def test_the_email_guard_expires_with_its_registration(
+    local_stack: LocalStack, register: Register
+) -> None:
+    order = register("guard-ttl@cb.example")
+    record = RegistrationRecord.get(order.registration_id, consistent_read=True)
+    guard = GuardRecord.get(
+        email_guard_id(record.workshop_id, "guard-ttl@cb.example"), consistent_read=True
+    )
+    assert guard.expires_at is not None and guard.expires_at == record.expires_at
+
+
 def test_a_signed_but_malformed_body_is_422(local_stack: LocalStack) -> None:
     response = post_callback(local_stack.api_url, b'{"order_id": "x"}')
     assert response.status_code == 422 and "fields" in response.json()
@@ -194,3 +239,28 @@ def test_the_password_is_not_stored_outside_its_mail(
     state.pop("ses", None)
     state.pop("sesv2", None)
     assert "Never-Stored-777" not in json.dumps(state)
+
+
+def test_a_callback_signed_by_another_backends_secret_is_refused(
+    local_stack: LocalStack, register: Register
+) -> None:
+    """A gateway whose backends each have their own secret (as the template configures)."""
+    own = {"default": "secret-of-the-default-backend", "second": "secret-of-the-second-one"}
+    url = local_stack.start_gateway(
+        name="own-secrets",
+        port=free_port(),
+        env={"WOD_CALLBACK_SECRETS": json.dumps(own)},
+        workers=2,
+    )
+    api = url + "api/"
+    try:
+        order = register("own-secret@cb.example")  # an order of the default backend
+        body = callback_for(order).to_wire().encode()
+        wrong = post_callback(api, body, secret=own["second"].encode())
+        assert wrong.status_code == 403 and wrong.json()["error"] == "forbidden"
+        shared = post_callback(api, body)  # the shared secret is not accepted any more
+        assert shared.status_code == 401
+        right = post_callback(api, body, secret=own["default"].encode())
+        assert right.status_code == 200 and right.json()["status"] == "ready"
+    finally:
+        local_stack.stop_process("own-secrets")

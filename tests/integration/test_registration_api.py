@@ -183,3 +183,35 @@ def test_the_openapi_document_is_published(local_stack: LocalStack) -> None:
     assert document.status_code == 200
     paths = document.json()["paths"]
     assert {"/api/workshops", "/api/workshops/{workshop_id}", "/api/registrations"} <= set(paths)
+
+
+def test_a_unicode_domain_registers_and_its_mail_goes_out_as_punycode(
+    local_stack: LocalStack, workshops: Path
+) -> None:
+    response = requests.post(
+        local_stack.api_url + "registrations",
+        json=person("api-main", "Grace@Bücher-idn.example"),
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+    # What SES was handed, byte for byte (the local endpoint's own record of raw messages).
+    raw = requests.get(local_stack.aws_endpoint + "/_wod/mail.json", timeout=30).json()
+    mine = [m["raw"] for m in raw if "xn--bcher-idn-" in m["raw"]]
+    assert len(mine) == 1
+    headers = mine[0].split("\r\n\r\n", 1)[0]
+    assert headers.isascii() and "=?" not in headers.split("To:", 1)[1].split("\r\n", 1)[0]
+    assert "\r\nTo: grace@xn--bcher-idn-" in headers
+
+
+def test_an_address_ses_cannot_carry_is_422_naming_email_and_holds_no_seat(
+    local_stack: LocalStack, workshops: Path
+) -> None:
+    before = audit("api-main")
+    response = requests.post(
+        local_stack.api_url + "registrations",
+        json=person("api-main", "jörg@example.org"),
+        timeout=30,
+    )
+    assert response.status_code == 422
+    assert set(response.json()["fields"]) == {"email"}
+    assert audit("api-main") == before

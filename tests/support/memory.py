@@ -28,8 +28,9 @@ from wod.domain.errors import (
 from wod.domain.metrics import Metric
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
-from wod.domain.states import CANCELLABLE, HOLDS_SEAT, State
-from wod.domain.transitions import NewOrder, Transition
+from wod.domain.states import CANCELLABLE, FINAL, HOLDS_SEAT, State
+from wod.domain.tokens import ANY_BACKEND
+from wod.domain.transitions import Transition
 from wod.domain.workshops import Preparation, WorkshopSeats
 from wod.services.wiring import Adapters, Services, wire
 from wod.settings import REPO_ROOT, Settings
@@ -68,10 +69,6 @@ class _Row:
     registration: Registration
     updated_at: datetime
     stamps: dict[str, float] = field(default_factory=dict)
-
-    def read(self) -> Registration:
-        """The registration as the table gives it (with its last change)."""
-        return replace(self.registration, updated_at=self.updated_at)
 
 
 class MemoryTables:
@@ -224,19 +221,26 @@ class MemoryStore:
 
     # -- reads ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def _view(row: _Row) -> Registration:
+        """The registration as read back: its stamps and last change show as the adapter's
+        `to_domain` does."""
+        sent = "reminder" in row.stamps
+        return replace(row.registration, reminder_sent=sent, updated_at=row.updated_at)
+
     def get(self, registration_id: str) -> Registration:
         with self._tables.lock:
             row = self._tables.rows.get(registration_id)
             if row is None:
                 raise RegistrationNotFoundError(registration_id)
-            return row.read()
+            return self._view(row)
 
     def roster(
         self, workshop_id: str | None = None, state: State | None = None
     ) -> Iterator[Registration]:
         with self._tables.lock:
             found = [
-                row.read()
+                self._view(row)
                 for row in self._tables.rows.values()
                 if (workshop_id is None or row.registration.workshop_id == workshop_id)
                 and (state is None or row.registration.state is state)
@@ -253,8 +257,41 @@ class MemoryStore:
                 ),
                 key=lambda row: row.updated_at,
             )
-            found = [row.read() for row in rows]
+            found = [self._view(row) for row in rows]
         yield from found
+
+    def of_address(self, email: str) -> list[Registration]:
+        with self._tables.lock:
+            return [
+                self._view(row)
+                for row in self._tables.rows.values()
+                if row.registration.email == email
+            ]
+
+    def request_erasure(self, registration_id: str) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None or row.registration.state not in HOLDS_SEAT:
+                return False
+            row.registration = replace(row.registration, erase_requested=True)
+            return True
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is None or row.registration.state not in FINAL:
+                return False
+            row.registration = replace(
+                row.registration,
+                email="",
+                first_name="",
+                last_name="",
+                company="",
+                error="",
+                erase_requested=False,
+                erased=True,
+            )
+            return True
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -279,7 +316,10 @@ class MemoryStore:
                 error=change.error if change.error is not None else stored.error,
                 follow_ups=stored.follow_ups | change.add_follow_ups,
                 end_reason=change.end_reason or stored.end_reason,
-                ready_at=now if change.to is State.READY else stored.ready_at,
+                ready_at=now
+                if change.to is State.READY and stored.state is not State.READY
+                else stored.ready_at,
+                end_attempts=stored.end_attempts + (1 if change.counts_end_attempt else 0),
             )
             if change.new_order is not None:
                 updated = replace(
@@ -294,7 +334,7 @@ class MemoryStore:
                 pool.version += 1
                 del tables.guards[guard]
             row.registration, row.updated_at = updated, now
-        return registration.with_state(change.to) if change.releases_seat else row.read()
+        return registration.with_state(change.to) if change.releases_seat else self._view(row)
 
     def follow_up_done(self, registration_id: str, step: FollowUp) -> frozenset[FollowUp]:
         with self._tables.lock:
@@ -345,28 +385,8 @@ class MemoryStore:
                 self_extended=stored.self_extended or by_participant,
             )
             row.stamps.pop("reminder", None)
-            return row.read()
-
-    def reorder(self, registration: Registration, order: NewOrder, now: datetime) -> Registration:
-        with self._tables.lock:
-            row = self._tables.rows.get(registration.registration_id)
-            stored = row.registration if row else None
-            if (
-                row is None
-                or stored is None
-                or stored.state is not State.READY
-                or stored.order_id != registration.order_id
-            ):
-                raise InvalidTransitionError(f"{registration.registration_id}: moved meanwhile")
-            row.registration = replace(
-                stored,
-                order_id=order.order_id,
-                order_verb=order.verb,
-                follow_ups=stored.follow_ups | {FollowUp.CREDENTIALS_MAIL},
-                taken_at=None,
-            )
-            row.updated_at = now
-            return row.read()
+            row.stamps.pop("reminder_lease", None)
+            return self._view(row)
 
     def touch(self, registration: Registration, now: datetime) -> None:
         with self._tables.lock:
@@ -401,8 +421,17 @@ class MemoryStore:
                 registration_id, "lease", now + seconds, until is not None and until < now
             )
 
-    def claim_reminder(self, registration_id: str, now: float) -> bool:
-        return self._stamp_if(registration_id, "reminder", now, None)
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        with self._tables.lock:
+            if self._stamp(registration_id, "reminder") is not None:
+                return False
+            until = self._stamp(registration_id, "reminder_lease")
+            return self._stamp_if(
+                registration_id, "reminder_lease", now + seconds, until is not None and until < now
+            )
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        self._stamp_if(registration_id, "reminder", now, None)
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         with self._tables.lock:
@@ -428,6 +457,10 @@ class MemoryGuards:
     def suppress(self, email: str, reason: str) -> None:
         with self._tables.lock:
             self._tables.guards[f"suppressed#{email.lower()}"] = reason
+
+    def unsuppress(self, email: str) -> None:
+        with self._tables.lock:
+            self._tables.guards.pop(f"suppressed#{email.lower()}", None)
 
     def is_suppressed(self, email: str) -> bool:
         with self._tables.lock:
@@ -554,7 +587,13 @@ CALLBACK_SECRET = b"unit-test-callback-secret"
 HUB_URL = "https://hub.example.org"
 
 
-def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: object) -> MemoryWorld:
+def memory_world(
+    workshops: Iterable[Workshop],
+    now: datetime,
+    callback_secrets: Mapping[str, bytes] | None = None,
+    **settings: object,
+) -> MemoryWorld:
+    callback_secrets = callback_secrets or {ANY_BACKEND: CALLBACK_SECRET}
     tables = MemoryTables()
     catalog, store, guards = MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables)
     catalog.seed(workshops, now)
@@ -577,7 +616,7 @@ def memory_world(workshops: Iterable[Workshop], now: datetime, **settings: objec
         Settings(**values),  # type: ignore[arg-type]
         Adapters(catalog, store, guards, mailer, queues, schedules, telemetry),
         token_key=TOKEN_KEY,
-        callback_secret=lambda: CALLBACK_SECRET,
+        callback_secrets=lambda: callback_secrets,
         clock=clock,
     )
     return MemoryWorld(

@@ -6,6 +6,9 @@ import email
 from datetime import UTC, datetime
 from email.policy import default
 
+import pytest
+
+from wod.mail.addresses import UndeliverableAddressError, sendable
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
 from wod.settings import REPO_ROOT
@@ -100,3 +103,41 @@ def test_every_kind_renders_in_text_and_html() -> None:
         assert mail.text.strip() and "<html" in mail.html
         if kind is MailKind.REMINDER:
             assert "secret-password" not in mail.text + mail.html
+
+
+def built_for(to: str) -> bytes:
+    mail = render_mail(
+        MailKind.WELCOME,
+        BRANDING,
+        workshop=WORKSHOP,
+        first_name="Jörg",
+        ends_at="x",
+        status_url="u",
+        workshop_url="u",
+        site_url="u",
+    )
+    return build_message(mail, BRANDING, to, datetime.now(UTC), "r" * 32).as_bytes()
+
+
+def test_a_unicode_domain_goes_out_as_punycode_never_as_an_encoded_word() -> None:
+    raw = built_for("joerg@bücher.example")
+    assert raw.isascii()  # 7-bit: SES has no SMTPUTF8
+    to_lines = [line for line in raw.split(b"\r\n") if line.lower().startswith(b"to:")]
+    assert to_lines == [b"To: joerg@xn--bcher-kva.example"]
+
+
+def test_an_address_with_a_non_ascii_local_part_is_never_built() -> None:
+    with pytest.raises(UndeliverableAddressError):
+        built_for("jörg@example.org")
+
+
+@pytest.mark.parametrize(
+    ("address", "sent"),
+    [
+        ("ada@example.org", "ada@example.org"),
+        ("ada@bücher.example", "ada@xn--bcher-kva.example"),
+        ("ada@xn--bcher-kva.example", "ada@xn--bcher-kva.example"),
+    ],
+)
+def test_sendable_addresses_are_seven_bit(address: str, sent: str) -> None:
+    assert sendable(address) == sent

@@ -6,10 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from email.message import EmailMessage
 
 import pytest
 from aws_lambda_powertools import Tracer
+from botocore.exceptions import ClientError
 
+from wod.adapters.mailer import SesMailer
+from wod.domain.errors import DeliveryError
 from wod.handlers.observability import Untraced, observability, tracing_enabled
 from wod.templates import load_template
 
@@ -87,3 +91,33 @@ def test_handlers_with_tracing_on_get_the_powertools_tracer() -> None:
     probe = import_handlers({**IN_LAMBDA, "POWERTOOLS_TRACE_DISABLED": "false"})
 
     assert probe == {"tracers": dict.fromkeys(HANDLERS, Tracer.__name__), "xray": True}
+
+
+def test_no_address_reaches_the_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = observability("wod-redaction-test", {}).logger
+    try:
+        raise DeliveryError("SES: Email address is not verified: Ada.L@Example.org")
+    except DeliveryError:
+        logger.exception("mail not sent to jörg@bücher.example", to="grace+wod@navy.example")
+    written = capsys.readouterr().out
+    assert "mail not sent" in written and "<address>" in written
+    for address in ("Ada.L@Example.org", "jörg@bücher.example", "grace+wod@navy.example"):
+        assert address not in written
+    assert "@" not in written.replace('"level"', "")
+
+
+def test_the_mailers_errors_name_no_address() -> None:
+    failing = SesMailer(client=_RefusingSes())  # type: ignore[arg-type]
+    message = EmailMessage()
+    message["To"] = "ada@example.org"
+    with pytest.raises(DeliveryError) as caught:
+        failing.send(message)
+    assert "ada@example.org" not in str(caught.value) and "<address>" in str(caught.value)
+
+
+class _RefusingSes:
+    def send_email(self, **_: object) -> dict[str, str]:
+        raise ClientError(
+            {"Error": {"Code": "MessageRejected", "Message": "not verified: ada@example.org"}},
+            "SendEmail",
+        )

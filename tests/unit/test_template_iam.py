@@ -346,3 +346,14 @@ def test_the_agent_callback_route_has_its_own_throttle() -> None:
     rate = int(TEMPLATE["Parameters"][own["ThrottlingRateLimit"]["Ref"]]["Default"])
     burst = int(TEMPLATE["Parameters"][own["ThrottlingBurstLimit"]["Ref"]]["Default"])
     assert burst >= rate
+
+
+def test_the_retention_period_is_a_parameter_every_function_reads() -> None:
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["WOD_RETENTION_DAYS"] == {"Ref": "RetentionDays"}
+    assert TEMPLATE["Parameters"]["RetentionDays"]["Default"] == 90
+
+
+def test_each_backend_signs_with_its_own_secret() -> None:
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["WOD_CALLBACK_SECRET_ARNS"] == {"Fn::Sub": '{"default": "${CallbackSecret}"}'}

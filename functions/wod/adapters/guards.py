@@ -4,9 +4,11 @@ belong to the seat claim, in `registrations`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError
+
+from wod.domain.registrations import RETENTION
 
 from .conditions import condition_failed
 from .models import GuardRecord
@@ -21,6 +23,10 @@ def backend_id(backend: str) -> str:
 
 
 class GuardStore:
+    def __init__(self, retention: timedelta = RETENTION) -> None:
+        # How long an address stays suppressed (DynamoDB's TTL then drops it).
+        self._retention = retention
+
     def use_once(self, guard_id: str, expires_at: datetime) -> bool:
         """Record a one-time value (e.g. a callback signature); False if it was seen before."""
         try:
@@ -34,8 +40,14 @@ class GuardStore:
         return True
 
     def suppress(self, email: str, reason: str) -> None:
-        """Never mail this address again (it bounced for good, or its owner complained)."""
-        GuardRecord(suppression_id(email), reason=reason).save()
+        """Do not mail this address again (it bounced for good, or its owner complained) for
+        the retention period: past it, the data about it is gone like every other."""
+        expires_at = datetime.now(UTC) + self._retention
+        GuardRecord(suppression_id(email), reason=reason, expires_at=expires_at).save()
+
+    def unsuppress(self, email: str) -> None:
+        """Forget the address (its owner asked for their data to be erased)."""
+        GuardRecord(suppression_id(email)).delete()
 
     def is_suppressed(self, email: str) -> bool:
         try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wod.domain.errors import DeliveryError
+from wod.mail.addresses import redact
 
 from . import clients
 
@@ -28,4 +29,5 @@ class SesMailer:
         try:
             return client.send_email(**request)["MessageId"]
         except (BotoCoreError, ClientError) as exc:
-            raise DeliveryError(f"mail to {message['To']} not sent: {exc}") from exc
+            # SES names the recipient in some errors (sandbox): no address in what gets logged.
+            raise DeliveryError(f"mail not sent: {redact(str(exc))}") from exc

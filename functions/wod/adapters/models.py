@@ -87,12 +87,16 @@ class RegistrationRecord(Model):
     error = UnicodeAttribute(null=True)
     sweep_lease_until = NumberAttribute(null=True)
     duplicate_notice_at = NumberAttribute(null=True)
-    reminder_sent_at = NumberAttribute(null=True)
+    reminder_sent_at = NumberAttribute(null=True)  # SES accepted the reminder
+    reminder_lease_until = NumberAttribute(null=True)  # a sender is at it (see claim_reminder)
     end_reason = UnicodeAttribute(null=True)
     warm_seat = BooleanAttribute(null=True)
     taken_at = UTCDateTimeAttribute(null=True)
     ready_at = UTCDateTimeAttribute(null=True)
     self_extended = BooleanAttribute(null=True)
+    end_attempts = NumberAttribute(null=True)  # failed or unanswered end orders
+    erase_requested = BooleanAttribute(null=True)  # erase the personal fields once final
+    erased_at = UTCDateTimeAttribute(null=True)  # personal fields wiped
     expires_at = TTLAttribute()
 
     by_state = StateIndex()

@@ -5,7 +5,7 @@ write. Called by the services; nothing above this module sees a PynamoDB or boto
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute
@@ -23,8 +23,8 @@ from wod.domain.errors import (
     SeatTakenError,
 )
 from wod.domain.registrations import RETENTION, EndReason, FollowUp, Registration
-from wod.domain.states import CANCELLABLE, State
-from wod.domain.transitions import NewOrder, Transition
+from wod.domain.states import CANCELLABLE, FINAL, HOLDS_SEAT, State
+from wod.domain.transitions import Transition
 from wod_contracts.orders import OrderVerb
 
 from .conditions import CONDITION_FAILED_REASON, condition_failed
@@ -59,10 +59,14 @@ def to_domain(record: RegistrationRecord) -> Registration:
         updated_at=record.updated_at,
         ready_at=record.ready_at,
         self_extended=bool(record.self_extended),
+        end_attempts=int(record.end_attempts or 0),
+        reminder_sent=record.reminder_sent_at is not None,
+        erase_requested=bool(record.erase_requested),
+        erased=record.erased_at is not None,
     )
 
 
-def to_record(registration: Registration) -> RegistrationRecord:
+def to_record(registration: Registration, retention: timedelta = RETENTION) -> RegistrationRecord:
     return RegistrationRecord(
         registration.registration_id,
         workshop_id=registration.workshop_id,
@@ -81,7 +85,7 @@ def to_record(registration: Registration) -> RegistrationRecord:
         order_verb=registration.order_verb.value,
         follow_ups={step.value for step in registration.follow_ups} or None,
         warm_seat=registration.warm_seat or None,
-        expires_at=registration.expires_at,
+        expires_at=registration.expires_at(retention),
     )
 
 
@@ -113,8 +117,10 @@ def _actions_of(change: Transition, now: datetime) -> list[Any]:
         )
     if change.end_reason is not None:
         actions.append(RegistrationRecord.end_reason.set(change.end_reason.value))
-    if change.to is State.READY:
+    if change.to is State.READY and State.READY not in change.sources:
         actions.append(RegistrationRecord.ready_at.set(now))
+    if change.counts_end_attempt:
+        actions.append(RegistrationRecord.end_attempts.add(1))
     return actions
 
 
@@ -123,8 +129,11 @@ class RegistrationStore:
 
     Implements the SeatClaims, Ledger, Backlog and Stamps ports."""
 
-    def __init__(self, connection: Connection | None = None) -> None:
+    def __init__(
+        self, connection: Connection | None = None, retention: timedelta = RETENTION
+    ) -> None:
         self._connection = connection or Connection()
+        self._retention = retention  # how long after its end a registration is kept (TTL)
 
     # -- the seat claim ------------------------------------------------------------------------
 
@@ -136,6 +145,8 @@ class RegistrationStore:
         guard = GuardRecord(
             email_guard_id(registration.workshop_id, registration.email),
             registration_id=registration.registration_id,
+            # Dropped with the seat; the TTL is a backstop, never before the registration's own.
+            expires_at=registration.expires_at(self._retention),
         )
         try:
             with TransactWrite(connection=self._connection) as transaction:
@@ -155,7 +166,7 @@ class RegistrationStore:
                     return_values=ALL_OLD,
                 )
                 transaction.save(
-                    to_record(registration),
+                    to_record(registration, self._retention),
                     condition=RegistrationRecord.registration_id.does_not_exist(),
                 )
                 transaction.save(
@@ -209,6 +220,49 @@ class RegistrationStore:
         )
         for record in query:
             yield to_domain(record)
+
+    def of_address(self, email: str) -> list[Registration]:
+        """Every registration of this address (a scan: an organizer's rare purge, not a hot
+        path; the table holds only the retention period's registrations)."""
+        scan = RegistrationRecord.scan(RegistrationRecord.email == email, consistent_read=True)
+        return [to_domain(record) for record in scan]
+
+    # -- personal data -------------------------------------------------------------------------
+
+    def request_erasure(self, registration_id: str) -> bool:
+        """Erase once the seat is back; False if it does not hold a seat (any more)."""
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[RegistrationRecord.erase_requested.set(True)],
+                condition=RegistrationRecord.state.is_in(*(s.value for s in HOLDS_SEAT)),
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        """Wipe the personal fields of a settled registration (what is left: workshop, seat,
+        times, state, for the seat accounting); False if it still holds a seat."""
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[
+                    RegistrationRecord.email.set(""),
+                    RegistrationRecord.first_name.set(""),
+                    RegistrationRecord.last_name.set(""),
+                    RegistrationRecord.company.set(""),
+                    RegistrationRecord.error.remove(),
+                    RegistrationRecord.erase_requested.remove(),
+                    RegistrationRecord.erased_at.set(now),
+                ],
+                condition=RegistrationRecord.state.is_in(*(s.value for s in FINAL)),
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
 
     # -- transitions ---------------------------------------------------------------------------
 
@@ -303,6 +357,7 @@ class RegistrationStore:
             RegistrationRecord.expires_at.set(extension.ends_at + RETENTION),
             # The reminder is due again before the new end.
             RegistrationRecord.reminder_sent_at.remove(),
+            RegistrationRecord.reminder_lease_until.remove(),
         ]
         if by_participant:
             condition &= RegistrationRecord.self_extended.does_not_exist()
@@ -314,31 +369,6 @@ class RegistrationStore:
             if condition_failed(exc):
                 raise InvalidTransitionError(
                     f"{registration.registration_id}: ended or moved meanwhile"
-                ) from exc
-            raise
-        return to_domain(record)
-
-    def reorder(self, registration: Registration, order: NewOrder, now: datetime) -> Registration:
-        """A ready session gets a new current order; its callback mails the credentials."""
-        condition = (RegistrationRecord.state == State.READY.value) & (
-            RegistrationRecord.order_id == registration.order_id
-        )
-        record = RegistrationRecord(registration.registration_id)
-        try:
-            record.update(
-                actions=[
-                    RegistrationRecord.order_id.set(order.order_id),
-                    RegistrationRecord.order_verb.set(order.verb.value),
-                    RegistrationRecord.follow_ups.add({FollowUp.CREDENTIALS_MAIL.value}),
-                    RegistrationRecord.taken_at.remove(),
-                    RegistrationRecord.updated_at.set(now),
-                ],
-                condition=condition,
-            )
-        except UpdateError as exc:
-            if condition_failed(exc):
-                raise InvalidTransitionError(
-                    f"{registration.registration_id}: not ready on that order any more"
                 ) from exc
             raise
         return to_domain(record)
@@ -378,10 +408,19 @@ class RegistrationStore:
         free = field.does_not_exist() | (field < now)
         return self._stamp_if(registration_id, field, now + seconds, free)
 
-    def claim_reminder(self, registration_id: str, now: float) -> bool:
-        """The reminder is mailed once, however often its schedule fires."""
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        """A short lease on sending the reminder: one sender at a time, and none once it was
+        sent. A sender that failed (or died) leaves it to the next after the lease."""
+        lease = RegistrationRecord.reminder_lease_until
+        due = RegistrationRecord.reminder_sent_at.does_not_exist() & (
+            lease.does_not_exist() | (lease < now)
+        )
+        return self._stamp_if(registration_id, lease, now + seconds, due)
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        """SES accepted the reminder: it is never sent again."""
         field = RegistrationRecord.reminder_sent_at
-        return self._stamp_if(registration_id, field, now, field.does_not_exist())
+        self._stamp_if(registration_id, field, now, field.does_not_exist())
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         """At most one 'you are already registered' mail per interval, however many retries."""

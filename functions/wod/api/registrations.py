@@ -1,4 +1,4 @@
-"""`/api/registrations`: register, see one's status, end early."""
+"""`/api/registrations`: register, see one's status, end early, erase one's data."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ metrics = Metrics()
 
 RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Token = Annotated[str | None, Query(max_length=128)]
+Erase = Annotated[
+    bool,
+    Query(
+        description="Also erase the participant's data (name, address, company): at once if "
+        "the session is over, else once its seat is wiped (the session is ended first)."
+    ),
+]
 
 # The id of a registration leads to its status and to ending it; the token for both comes in
 # the participant's mails only, so a link can carry the id but never the token.
@@ -94,20 +101,34 @@ def get_status(registration_id: RegistrationId, token: Token = None) -> Registra
 @router.delete(
     "/<registration_id>",
     operation_id="endRegistrationEarly",
-    summary="End the session early: the seat is wiped and freed",
+    summary="End the session early: the seat is wiped and freed (`erase=true`: and the "
+    "participant's data erased)",
     responses=answers(
-        {202: {"description": "The seat is being wiped (`ending`)"}},
+        {
+            200: {"description": "`erase=true` on a session already over: data erased (`erased`)"},
+            202: {
+                "description": "The seat is being wiped (`ending`); with `erase=true`, the "
+                "data goes once it is"
+            },
+        },
         {**TOKEN_ERRORS, 409: "The session has already ended: `registration_ended`"},
     ),
 )
-def end_early(registration_id: RegistrationId, token: Token = None) -> Response[EndRequested]:
-    registration = _services().participants.end_early(registration_id, token)
+def end_early(
+    registration_id: RegistrationId, token: Token = None, erase: Erase = False
+) -> Response[EndRequested]:
+    services = _services()
+    if erase:
+        registration = services.erasure.erase(
+            services.participants.authorized(registration_id, token)
+        )
+    else:
+        registration = services.participants.end_early(registration_id, token)
+    status = "erased" if registration.erased else registration.state.value
     return Response(
-        status_code=202,
+        status_code=200 if registration.erased else 202,
         content_type=content_types.APPLICATION_JSON,
-        body=EndRequested(
-            registration_id=registration.registration_id, status=registration.state.value
-        ),
+        body=EndRequested(registration_id=registration.registration_id, status=status),
     )
 
 

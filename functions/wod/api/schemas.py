@@ -98,7 +98,8 @@ class RegistrationAccepted(BaseModel):
 
 
 class EndRequested(BaseModel):
-    """The answer to ending a session early: the seat is being wiped (`ending`)."""
+    """The answer to ending a session early: the seat is being wiped (`ending`), or, asked to
+    erase the participant's data once the session is over, `erased`."""
 
     registration_id: str
     status: str

@@ -20,7 +20,8 @@ from .errors import WorkshopFullError
 from .participants import RegistrationRequest
 from .states import State
 
-# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it.
+# A registration's data is kept this long after its session ends, then DynamoDB's TTL drops it
+# (the default of the template's RetentionDays, `Settings.retention_days`).
 RETENTION = timedelta(days=90)
 
 
@@ -31,8 +32,13 @@ class FollowUp(StrEnum):
     CREATE_ORDER = "create_order"
     SCHEDULES = "schedules"
     END_ORDER = "end_order"  # the CLEANUP or RESET order of a session that is ending
-    CREDENTIALS_MAIL = "credentials_mail"  # only while the agent's callback is being answered
+    CREDENTIALS_MAIL = "credentials_mail"  # owed from READY until SES accepted it
+    REISSUE_ORDER = "reissue_order"  # the REISSUE order of credentials that were never mailed
 
+
+# After this many failed (or unanswered) end orders, a held seat needs an operator: the sweep
+# reports it (metric `Sweep_escalated`, an alarm) and keeps trying.
+MAX_END_ATTEMPTS = 3
 
 # What a new registration must get done once its seat is taken, in this order.
 START_FOLLOW_UPS = (FollowUp.WELCOME_MAIL, FollowUp.CREATE_ORDER, FollowUp.SCHEDULES)
@@ -75,14 +81,23 @@ class Registration:
     updated_at: datetime | None = None  # the last change (the end of a finished session)
     ready_at: datetime | None = None  # when the credentials were first mailed
     self_extended: bool = False  # the participant used the workshop's one self-extension
+    end_attempts: int = 0  # end orders that failed or went unanswered (each had its own id)
+    reminder_sent: bool = False  # SES accepted the reminder
+    erase_requested: bool = False  # the participant asked: their data goes when the seat is back
+    erased: bool = False  # personal fields wiped (name, address, company)
+
+    @property
+    def escalated(self) -> bool:
+        """Its seat could not be wiped after several attempts: an operator should look."""
+        return self.end_attempts >= MAX_END_ATTEMPTS
 
     @property
     def username(self) -> str:
         return username_for(self.student)
 
-    @property
-    def expires_at(self) -> datetime:
-        return self.ends_at + RETENTION
+    def expires_at(self, retention: timedelta = RETENTION) -> datetime:
+        """When DynamoDB's TTL drops it: `retention` after its session's end."""
+        return self.ends_at + retention
 
     def with_state(self, state: State) -> Registration:
         return replace(self, state=state)

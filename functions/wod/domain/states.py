@@ -26,8 +26,11 @@ TRANSITIONS: dict[State, frozenset[State]] = {
         {State.DEPLOYING, State.READY, State.ENDING, State.FAILED, State.CANCELLED}
     ),
     State.DEPLOYING: frozenset({State.READY, State.ENDING, State.FAILED}),
-    State.READY: frozenset({State.ENDING}),
-    State.ENDING: frozenset({State.ENDED}),
+    # READY -> READY: a new order (REISSUE) for credentials that could not be mailed.
+    State.READY: frozenset({State.READY, State.ENDING}),
+    # ENDING -> ENDING: a new attempt at the end order after the backend failed (or never
+    # answered); the seat is held until one succeeds.
+    State.ENDING: frozenset({State.ENDING, State.ENDED}),
     State.ENDED: frozenset(),
     State.FAILED: frozenset(),
     State.CANCELLED: frozenset(),

@@ -10,6 +10,10 @@ import base64
 import hashlib
 import hmac
 
+# The key of a callback secret that every backend may sign with (one shared secret: local
+# stacks and older deployments). A backend's own secret signs for its orders only.
+ANY_BACKEND = "*"
+
 
 def _derive(key: bytes, purpose: str, value: str) -> str:
     mac = hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).digest()

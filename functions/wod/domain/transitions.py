@@ -38,6 +38,7 @@ class Transition:
     end_reason: EndReason | None = None
     # The stored end must still be this one (an expiry loses to an extension written first).
     expect_ends_at: datetime | None = None
+    counts_end_attempt: bool = False  # a failed end order: the attempt counter goes up
 
     def __post_init__(self) -> None:
         for source in self.sources:
@@ -82,6 +83,32 @@ def to_ending(
         add_follow_ups=frozenset({FollowUp.END_ORDER}),
         end_reason=reason,
         expect_ends_at=expect_ends_at,
+    )
+
+
+def to_end_retried(order_id: str, verb: OrderVerb, error: str) -> Transition:
+    """The end order `order_id` failed or went unanswered: a new attempt, with a new id (the
+    agent's journal remembers the old one as reported), becomes current and must be queued."""
+    return Transition(
+        State.ENDING,
+        _from(State.ENDING),
+        expect_order_id=order_id,
+        new_order=NewOrder(new_id(), verb),
+        add_follow_ups=frozenset({FollowUp.END_ORDER}),
+        error=error,
+        counts_end_attempt=True,
+    )
+
+
+def to_reissued(order_id: str) -> Transition:
+    """A fresh password for a running seat (credentials never mailed, or lost): a REISSUE
+    order becomes current and the credentials mail is owed again."""
+    return Transition(
+        State.READY,
+        _from(State.READY),
+        expect_order_id=order_id,
+        new_order=NewOrder(new_id(), OrderVerb.REISSUE),
+        add_follow_ups=frozenset({FollowUp.REISSUE_ORDER, FollowUp.CREDENTIALS_MAIL}),
     )
 
 

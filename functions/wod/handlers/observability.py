@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import strtobool
 
 from wod.domain.metrics import NAMESPACE
+from wod.mail.addresses import redact
 
 F = TypeVar("F")
+
+
+class AddressRedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON lines with every email address replaced by `<address>`: a participant's
+    address is personal data and must not reach CloudWatch Logs, whatever an error text or a
+    library puts in a message or a traceback."""
+
+    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+        return redact(super().serialize(log))
 
 
 class Untraced:
@@ -54,7 +65,7 @@ def observability(service: str, environ: Mapping[str, str] | None = None) -> Obs
     the function's environment (the template sets `POWERTOOLS_TRACE_DISABLED`)."""
     traced = tracing_enabled(os.environ if environ is None else environ)
     return Observability(
-        logger=Logger(service=service),
+        logger=Logger(service=service, logger_formatter=AddressRedactingFormatter()),
         metrics=Metrics(namespace=NAMESPACE, service=service),
         tracer=Tracer(service=service) if traced else Untraced(),
     )

@@ -6,6 +6,7 @@ atomic if no two requests run inside it at once, so every request is served unde
 A long poll (SQS ReceiveMessage with a wait) must not hold that lock while it waits, or every
 other client stalls behind the agent's poll: it is served as a series of instant receives under
 the lock, and waits outside it until a message may have arrived (any SQS write wakes it).
+`POST /_wod/faults` switches injected faults on and off (see `wod.local.faults`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import make_server
+
+from wod.local.faults import FAULTS_PATH, FaultSwitch
 
 MAIL_PATH = "/_wod/mail.json"
 # How often a waiting poll looks again without being woken: messages also become visible when
@@ -122,6 +125,7 @@ class SerializedMoto:
         self._lock = threading.Lock()
         self._sqs_changed = threading.Condition()
         self._sqs_generation = 0
+        self.faults = FaultSwitch()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == MAIL_PATH:
@@ -130,6 +134,18 @@ class SerializedMoto:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
         request_body = _read_body(environ)
+        if environ.get("PATH_INFO") == FAULTS_PATH:
+            if environ.get("REQUEST_METHOD") == "POST":
+                state = self.faults.configure(request_body)
+            else:
+                state = self.faults.status()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(state).encode()]
+        injected = self.faults.inject(environ)
+        if injected is not None:
+            status, headers, body = injected
+            start_response(status, headers)
+            return [body]
         sqs = SqsCall.parse(environ, request_body)
         if sqs is not None and sqs.wait_seconds > 0:
             return self._long_poll(environ, sqs, start_response)

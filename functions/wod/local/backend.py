@@ -47,11 +47,14 @@ def hub_env(port: int, workdir: Path, token: str) -> dict[str, str]:
     }
 
 
-def start_hub(stack: LocalStack, workdir: Path, port: int, name: str = "hub") -> LocalHub:
-    """A JupyterHub whose students' servers run as the current user (local account mode)."""
+def start_hub(
+    stack: LocalStack, workdir: Path, port: int, name: str = "hub", token: str | None = None
+) -> LocalHub:
+    """A JupyterHub whose students' servers run as the current user (local account mode);
+    `token` (the agent's) to start it again as it was."""
     for sub in ("homes", "agent-state", "hub-data"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(32)
+    token = token or secrets.token_hex(32)
     url = f"http://127.0.0.1:{port}"
     process = stack.spawn(
         name,

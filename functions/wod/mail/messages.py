@@ -2,6 +2,7 @@
 
 Pure: the SES adapter sends its bytes. `email.policy.SMTP` refuses line breaks in header
 values, a second guard against header injection besides never putting participant input there.
+The recipient goes out as 7-bit ASCII (`addresses.sendable`): SES refuses anything else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from email.utils import format_datetime, make_msgid
 
 from wod_contracts.branding import Branding
 
+from .addresses import sendable
 from .render import RenderedMail
 
 KIND_HEADER = "X-WOD-Mail-Kind"
@@ -22,10 +24,12 @@ KIND_HEADER = "X-WOD-Mail-Kind"
 def build_message(
     mail: RenderedMail, branding: Branding, to: str, now: datetime, reference: str
 ) -> EmailMessage:
+    """Raises UndeliverableAddressError if `to` cannot be sent through SES."""
     message = EmailMessage(policy=SMTP)
     local, _, domain = str(branding.sender).partition("@")
     message["From"] = Address(branding.display_sender, local, domain)
-    message["To"] = to
+    # An ASCII addr-spec is written as is: never an encoded-word, which SES would refuse.
+    message["To"] = Address(addr_spec=sendable(to))
     if branding.reply_to:
         message["Reply-To"] = str(branding.reply_to)
     message["Subject"] = mail.subject

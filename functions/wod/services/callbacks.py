@@ -1,9 +1,11 @@
 """What the API does when the backend agent reports an order taken, done or failed.
 
-Authenticated twice: the request is signed with the shared secret (and a signature is accepted
-once), and the body carries the one-time token of its order, so a leaked order cannot touch
-another registration. Every state change is conditional on the order still being current.
-A PREPARE's callback is about a free seat of a workshop's pool, not a registration.
+Authenticated twice: the request is signed with its backend's secret (or the one shared secret;
+a signature is accepted once), and the body carries the one-time token of its order, so a leaked
+order cannot touch another registration. A backend's own secret signs for its seats only. Every
+state change is conditional on the order still being current. A PREPARE's callback is about a
+free seat of a workshop's pool, not a registration. A failed end order is never answered as
+done and forgotten: a new attempt is queued (see `Sessions.retry_end`).
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from wod.domain.errors import (
 from wod.domain.metrics import Metric
 from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
+from wod.domain.tokens import ANY_BACKEND
 from wod.domain.transitions import to_ended, to_failed, to_ready
 from wod.mail.render import MailKind
 from wod_contracts import signing
 from wod_contracts.callbacks import AgentCallback, Outcome
 from wod_contracts.orders import OrderVerb
 
+from .erasure import Erasure
 from .links import Hubs
 from .notifications import Notifier
 from .ports import Catalog, Clock, Guards, Ledger, Telemetry
@@ -56,20 +60,22 @@ class CallbackService:
     def __init__(
         self,
         *,
-        secret: Callable[[], bytes],
+        secrets: Callable[[], Mapping[str, bytes]],
         guards: Guards,
         ledger: Ledger,
         catalog: Catalog,
         notifier: Notifier,
         sessions: Sessions,
         warm_seats: WarmSeats,
+        erasure: Erasure,
         hubs: Hubs,
         token_key: bytes,
         clock: Clock,
         telemetry: Telemetry | None = None,
     ) -> None:
         self._telemetry = telemetry
-        self._secret = secret
+        self._secrets = secrets
+        self._erasure = erasure
         self._warm_seats = warm_seats
         self._guards = guards
         self._ledger = ledger
@@ -81,10 +87,11 @@ class CallbackService:
         self._clock = clock
 
     def handle(self, headers: Mapping[str, str], body: bytes) -> Answer:
-        callback = self._authenticate(headers, body)
+        callback, signer = self._authenticate(headers, body)
         if callback.verb is OrderVerb.PREPARE:
-            return self._prepare(callback)
+            return self._prepare(callback, signer)
         registration = self._authorize(callback)
+        _check_signer(signer, registration.backend, callback)
         self._guards.seen(registration.backend, self._clock())
         if callback.outcome is Outcome.FAILED:
             self._count(Metric.FAILED_ORDERS, registration.workshop_id)
@@ -94,14 +101,23 @@ class CallbackService:
             if callback.outcome is Outcome.SUCCEEDED:
                 return _answer(self._created(registration, callback), callback)
             return _answer(self._create_failed(registration, callback), callback)
+        if callback.verb is OrderVerb.REISSUE:
+            if callback.outcome is Outcome.SUCCEEDED:
+                return _answer(self._reissued(registration, callback), callback)
+            # The sweep asks again once the order is old enough (see Sweeper).
+            logger.warning(
+                "the backend could not set a fresh password",
+                registration_id=registration.registration_id,
+                error=callback.error,
+            )
+            return _answer(registration, callback)
         if callback.outcome is Outcome.SUCCEEDED:
             return _answer(self._ended(registration, callback), callback)
-        logger.error(
-            "the backend could not wipe a seat",
-            registration_id=registration.registration_id,
-            error=callback.error,
-        )
-        return _answer(registration, callback)
+        error = callback.error or "the backend reported a failure"
+        retried = self._sessions.retry_end(registration, f"end order failed: {error}")
+        if retried.order_id == callback.order_id:  # another writer moved it first
+            raise OrderNotCurrentError(callback.order_id)
+        return _answer(retried, callback)
 
     def _count(self, metric: Metric, workshop_id: str) -> None:
         if self._telemetry is not None:
@@ -109,16 +125,24 @@ class CallbackService:
 
     # -- authentication ------------------------------------------------------------------------
 
-    def _authenticate(self, headers: Mapping[str, str], body: bytes) -> AgentCallback:
+    def _authenticate(self, headers: Mapping[str, str], body: bytes) -> tuple[AgentCallback, str]:
+        """The callback and who signed it: a backend's name, or ANY_BACKEND (shared secret)."""
         now = self._clock()
-        try:
-            signature = signing.verify(self._secret(), headers, body, now.timestamp())
-        except signing.SignatureError as exc:
-            raise UnauthorizedCallbackError(str(exc)) from exc
+        error = signing.SignatureError("no callback secret is configured")
+        signed: tuple[str, str] | None = None
+        for name, secret in self._secrets().items():
+            try:
+                signed = (name, signing.verify(secret, headers, body, now.timestamp()))
+                break
+            except signing.SignatureError as exc:
+                error = exc
+        if signed is None:
+            raise UnauthorizedCallbackError(str(error)) from error
+        signer, signature = signed
         if not self._guards.use_once(f"signature#{signature}", now + REPLAY_WINDOW):
             raise UnauthorizedCallbackError("replayed request")
         # A signed but malformed body raises ValidationError: a 422 naming the fields.
-        return AgentCallback.model_validate_json(body)
+        return AgentCallback.model_validate_json(body), signer
 
     def _check_token(self, callback: AgentCallback) -> None:
         expected = tokens.callback_token(self._token_key, callback.order_id)
@@ -141,7 +165,7 @@ class CallbackService:
 
     # -- outcomes ------------------------------------------------------------------------------
 
-    def _prepare(self, callback: AgentCallback) -> Answer:
+    def _prepare(self, callback: AgentCallback, signer: str) -> Answer:
         """A PREPARE is answered by the pool: its seat must still be waiting for this order."""
         self._check_token(callback)
         assert callback.workshop_id is not None and callback.student is not None
@@ -149,6 +173,7 @@ class CallbackService:
             seats = self._catalog.get(callback.workshop_id)
         except WorkshopNotFoundError as exc:
             raise ForbiddenCallbackError(callback.order_id) from exc
+        _check_signer(signer, seats.workshop.backend, callback)
         self._guards.seen(seats.workshop.backend, self._clock())
         if callback.outcome is Outcome.STARTED:
             return Answer(callback.order_id, "preparing")
@@ -186,7 +211,22 @@ class CallbackService:
             retry = ready.state is State.READY and FollowUp.CREDENTIALS_MAIL in ready.follow_ups
             if not retry or ready.order_id != callback.order_id:
                 raise OrderNotCurrentError(callback.order_id) from None
-        assert callback.password is not None  # the contract guarantees it for CREATE success
+        self._mail_credentials(ready, callback)
+        logger.info("seat ready", registration_id=ready.registration_id)
+        return ready
+
+    def _reissued(self, registration: Registration, callback: AgentCallback) -> Registration:
+        """The agent set a fresh password on the running seat: mail it (once)."""
+        if FollowUp.CREDENTIALS_MAIL not in registration.follow_ups:
+            raise OrderNotCurrentError(callback.order_id)  # mailed already: a repeat
+        self._mail_credentials(registration, callback)
+        logger.info("credentials mailed again", registration_id=registration.registration_id)
+        return registration
+
+    def _mail_credentials(self, ready: Registration, callback: AgentCallback) -> None:
+        """Mail the password, then strike the mail off; DeliveryError -> 503, and the agent
+        retries with the same password (the sweep re-issues if it gives up)."""
+        assert callback.password is not None  # the contract: CREATE and REISSUE successes
         workshop = self._catalog.get(ready.workshop_id).workshop
         if not self._hubs.knows(ready.backend):
             logger.error("backend has no hub URL", backend=ready.backend)
@@ -197,10 +237,8 @@ class CallbackService:
             username=ready.username,
             password=callback.password.get_secret_value(),
             start_url=self._hubs.start(ready.backend),
-        )  # DeliveryError -> 503: the agent retries with the same password
+        )
         self._ledger.follow_up_done(ready.registration_id, FollowUp.CREDENTIALS_MAIL)
-        logger.info("seat ready", registration_id=ready.registration_id)
-        return ready
 
     def _create_failed(self, registration: Registration, callback: AgentCallback) -> Registration:
         error = callback.error or "the backend reported a failure"
@@ -221,10 +259,20 @@ class CallbackService:
             ended = self._ledger.apply(registration, to_ended(callback.order_id), self._clock())
         except InvalidTransitionError:
             raise OrderNotCurrentError(callback.order_id) from None
-        if registration.end_reason is not EndReason.STUCK:  # those had their apology already
+        if self._ledger.get(registration.registration_id).erase_requested:
+            self._erasure.settled(registration.registration_id)  # no more mail: they asked so
+        elif registration.end_reason is not EndReason.STUCK:  # those had their apology already
             self._sessions.farewell(ended)
         self._warm_seats.top_up(registration.workshop_id)  # the seat is back, cold
         return ended
+
+
+def _check_signer(signer: str, backend: str, callback: AgentCallback) -> None:
+    """A backend's own secret opens only orders of its seats (a leaked secret or a confused
+    agent cannot touch another backend's)."""
+    if signer not in (ANY_BACKEND, backend):
+        logger.warning("callback signed by another backend", signer=signer, backend=backend)
+        raise ForbiddenCallbackError(callback.order_id)
 
 
 def _answer(registration: Registration, callback: AgentCallback) -> Answer:

@@ -12,14 +12,11 @@ from aws_lambda_powertools import Logger
 
 from wod.domain.console import ConsoleStatus, summarize
 from wod.domain.errors import AlreadyEndedError, InvalidTransitionError
-from wod.domain.registrations import EndReason, FollowUp, Registration, end_verb, new_id
+from wod.domain.registrations import EndReason, FollowUp, Registration, end_verb
 from wod.domain.states import CANCELLABLE, State
-from wod.domain.transitions import NewOrder
 from wod.domain.workshops import WorkshopSeats
-from wod_contracts.orders import OrderVerb
 from wod_contracts.workshop import Workshop
 
-from .orders import OrderDesk
 from .ports import Clock, Ledger, Pools, Roster
 from .sessions import Sessions
 
@@ -46,14 +43,12 @@ class Console:
         roster: Roster,
         ledger: Ledger,
         sessions: Sessions,
-        orders: OrderDesk,
         clock: Clock,
     ) -> None:
         self._catalog = catalog
         self._roster = roster
         self._ledger = ledger
         self._sessions = sessions
-        self._orders = orders
         self._clock = clock
 
     # -- looking ---------------------------------------------------------------------------------
@@ -136,29 +131,23 @@ class Console:
         raise InvalidTransitionError(registration_id)
 
     def reissue(self, registration_id: str) -> Registration:
-        """A fresh password for a ready session: a new CREATE order of the same seat (the
-        agent sets a new password; a warm or deployed seat is only reopened), whose callback
-        mails the credentials again. Refused once the session ends; an END in flight makes
-        this order stale, so its callback mails nothing."""
+        """A fresh password for a ready session: a REISSUE order sets one on the seat as it is
+        (its files and server stay), and its callback mails the credentials again. Repeated
+        while one is on its way, it changes nothing; refused once the session ends (an END in
+        flight makes a REISSUE stale, so its callback mails nothing)."""
         registration = self._ledger.get(registration_id)
         if registration.state is not State.READY:
             if registration.state in CANCELLABLE:
-                # Still on its way: its first credentials mail is coming anyway.
-                return registration
+                return registration  # still on its way: its first credentials mail is coming
             raise AlreadyEndedError(registration_id)
         if FollowUp.CREDENTIALS_MAIL in registration.follow_ups:
-            # A reissue (or the first mail) is on its way: the same order again, not another.
-            self._orders.send(registration)
-            return registration
+            return registration  # a reissue is on its way (the sweep sees it through)
         try:
-            reordered = self._ledger.reorder(
-                registration, NewOrder(new_id(), OrderVerb.CREATE), self._clock()
-            )
+            reissued = self._sessions.reissue(registration_id)
         except InvalidTransitionError:
             latest = self._ledger.get(registration_id)
             if latest.state is State.READY:
                 raise  # another reissue came first: the caller may retry
             raise AlreadyEndedError(registration_id) from None
-        self._orders.send(reordered)
-        logger.info("credentials reissued", registration_id=registration_id)
-        return reordered
+        logger.info("credentials reissued by an organizer", registration_id=registration_id)
+        return reissued

@@ -21,7 +21,7 @@ from .ports import Clock, Ledger, Schedules
 
 logger = Logger(child=True)
 
-ORDER_OF_STEPS = (*START_FOLLOW_UPS, FollowUp.END_ORDER)
+ORDER_OF_STEPS = (*START_FOLLOW_UPS, FollowUp.END_ORDER, FollowUp.REISSUE_ORDER)
 
 
 class FollowUps:
@@ -73,7 +73,7 @@ class FollowUps:
     def _do(self, step: FollowUp, registration: Registration, workshop: Workshop) -> None:
         if step is FollowUp.WELCOME_MAIL:
             self._notifier.send(MailKind.WELCOME, registration, workshop)
-        elif step in (FollowUp.CREATE_ORDER, FollowUp.END_ORDER):
+        elif step in (FollowUp.CREATE_ORDER, FollowUp.END_ORDER, FollowUp.REISSUE_ORDER):
             self._orders.send(registration)
         elif step is FollowUp.SCHEDULES:
             self._schedules.create(

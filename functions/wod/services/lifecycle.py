@@ -1,7 +1,8 @@
 """What the one-time schedules do: the reminder before the end, and the end itself.
 
 Called by the lifecycle function (EventBridge Scheduler) and, locally, by the scheduler runner.
-Both are safe to fire twice: one reminder mail, one CLEANUP/RESET order.
+Both are safe to fire twice: one reminder mail, one CLEANUP/RESET order. The reminder counts as
+sent only once SES accepted it; the sweep sends one that failed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from wod.domain.errors import RegistrationNotFoundError
+from wod.domain.errors import DeliveryError, RegistrationNotFoundError
 from wod.domain.registrations import EndReason, end_verb
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import CANCELLABLE, State
@@ -24,12 +25,16 @@ from .sessions import Sessions
 
 logger = Logger(child=True)
 
+# How long one sender holds the reminder: longer than a mail takes, short enough for a retry.
+REMINDER_LEASE_SECONDS = 120
+
 
 class Fired(StrEnum):
     """What a schedule's firing did (also the report of the local runner and the tests)."""
 
     REMINDED = "reminded"
     ALREADY_SENT = "already_sent"
+    MAIL_FAILED = "mail_failed"  # SES refused or failed: still owed, the sweep tries again
     ENDING = "ending"
     GONE = "gone"  # the registration's data is gone (retention)
     MOVED = "moved"  # the session was extended: its end is later now
@@ -84,17 +89,23 @@ class Lifecycle:
         if at is not None and at != registration.reminder_at:
             return Fired.MOVED
         now = self._clock()
-        if not self._stamps.claim_reminder(registration_id, now.timestamp()):
+        lease = REMINDER_LEASE_SECONDS
+        if not self._stamps.claim_reminder(registration_id, now.timestamp(), lease):
             return Fired.ALREADY_SENT
         workshop = self._catalog.get(registration.workshop_id).workshop
         minutes = max(1, round((registration.ends_at - now).total_seconds() / 60))
-        self._notifier.send(
-            MailKind.REMINDER,
-            registration,
-            workshop,
-            minutes=minutes,
-            start_url=self._hubs.start(registration.backend),
-        )
+        try:
+            self._notifier.send(
+                MailKind.REMINDER,
+                registration,
+                workshop,
+                minutes=minutes,
+                start_url=self._hubs.start(registration.backend),
+            )
+        except DeliveryError:
+            logger.warning("reminder not sent; still owed", registration_id=registration_id)
+            return Fired.MAIL_FAILED
+        self._stamps.reminder_sent(registration_id, self._clock().timestamp())
         logger.info("reminder sent", registration_id=registration_id)
         return Fired.REMINDED
 

@@ -12,6 +12,7 @@ from wod.domain import tokens
 from wod.domain.errors import DeliveryError
 from wod.domain.metrics import Metric
 from wod.domain.registrations import Registration
+from wod.mail.addresses import UndeliverableAddressError
 from wod.mail.messages import build_message
 from wod.mail.render import MailKind, render_mail
 from wod_contracts.branding import Branding
@@ -53,7 +54,9 @@ class Notifier:
     def send(
         self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any
     ) -> str | None:
-        """Send one mail; None if the address is suppressed (bounced or complained before)."""
+        """Send one mail; None if the address is suppressed (bounced or complained before) or
+        cannot be sent through SES at all (nothing to retry: registration refuses such
+        addresses, so only an old record can hold one). Raises DeliveryError."""
         if self._suppressed(registration.email):
             logger.info("suppressed address, mail not sent", kind=kind.value)
             return None
@@ -68,9 +71,17 @@ class Notifier:
             site_url=self.links.site_url,
             **extra,
         )
-        message = build_message(
-            mail, self.branding, registration.email, self._clock(), registration.registration_id
-        )
+        try:
+            message = build_message(
+                mail, self.branding, registration.email, self._clock(), registration.registration_id
+            )
+        except UndeliverableAddressError:
+            logger.error(
+                "address SES cannot deliver to, mail not sent",
+                kind=kind.value,
+                registration_id=registration.registration_id,
+            )
+            return None
         sent = self._mailer.send(message)
         if kind is MailKind.APOLOGY and self._telemetry is not None:
             self._telemetry.count(Metric.APOLOGIES, workshop.id)

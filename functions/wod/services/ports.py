@@ -17,7 +17,7 @@ from wod.domain.metrics import Metric
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
-from wod.domain.transitions import NewOrder, Transition
+from wod.domain.transitions import Transition
 from wod.domain.workshops import WorkshopSeats
 from wod_contracts.orders import Order
 from wod_contracts.workshop import Workshop
@@ -146,11 +146,6 @@ class Ledger(RegistrationReader, Protocol):
         extension only once. Returns it as stored. Raises InvalidTransitionError."""
         ...
 
-    def reorder(self, registration: Registration, order: NewOrder, now: datetime) -> Registration:
-        """Make `order` current for a ready session still on `registration.order_id` (a fresh
-        password), its credentials mail owed again. Raises InvalidTransitionError."""
-        ...
-
 
 class Roster(Protocol):
     def roster(
@@ -170,7 +165,14 @@ class Stamps(Protocol):
     """Conditional timestamps: of two writers racing for one, exactly one gets True."""
 
     def take_lease(self, registration_id: str, now: float, seconds: int) -> bool: ...
-    def claim_reminder(self, registration_id: str, now: float) -> bool: ...
+    def claim_reminder(self, registration_id: str, now: float, seconds: int) -> bool:
+        """A lease on sending the reminder; False while another sender holds one, or once sent."""
+        ...
+
+    def reminder_sent(self, registration_id: str, now: float) -> None:
+        """SES accepted the reminder (only after that: a failed send leaves it owed)."""
+        ...
+
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool: ...
 
 
@@ -189,10 +191,27 @@ class BackendPresence(Protocol):
 
 class Suppressions(Protocol):
     def suppress(self, email: str, reason: str) -> None: ...
+    def unsuppress(self, email: str) -> None: ...
     def is_suppressed(self, email: str) -> bool: ...
 
 
-class Store(SeatClaims, Ledger, Backlog, Stamps, Roster, Protocol):
+class PersonalData(RegistrationReader, Protocol):
+    """What erasing a participant's data needs of the registrations."""
+
+    def of_address(self, email: str) -> list[Registration]:
+        """Every registration of this (normalized) address."""
+        ...
+
+    def request_erasure(self, registration_id: str) -> bool:
+        """Erase once the seat is back; False if it holds no seat (any more)."""
+        ...
+
+    def erase(self, registration_id: str, now: datetime) -> bool:
+        """Wipe the personal fields of a settled registration; False if it holds a seat."""
+        ...
+
+
+class Store(SeatClaims, Ledger, Backlog, Stamps, PersonalData, Roster, Protocol):
     """Every registration port at once: what the DynamoDB adapter and its twin implement."""
 
 

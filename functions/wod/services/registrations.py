@@ -82,7 +82,7 @@ class Registrar:
             raise WorkshopNotFoundError(request.workshop_id)
         email = request.normalized_email
         if self._suppressions.is_suppressed(email):
-            raise SuppressedAddressError(email)
+            raise SuppressedAddressError("email")  # the field, never the address
         # Every failed claim means another participant took a seat (or left the guard), so the
         # loop ends: the pool empties or a claim succeeds. The bound only guards against bugs.
         for _ in range(2 * seats.workshop.capacity + 10):

@@ -1,6 +1,8 @@
-"""Ending a session (early, at expiry, or because it never got going) and the last mail.
+"""Ending a session (early, at expiry, or because it never got going), retrying an end order
+that failed, re-issuing credentials that could not be mailed, and the last mail.
 
-Called by the participant's early end, the expiry schedule, the sweep and the agent's callback.
+Called by the participant's early end, the expiry schedule, the sweep, the agent's callback and
+(for `reissue`) an organizer's tool.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from aws_lambda_powertools import Logger
 
 from wod.domain import tokens
 from wod.domain.console import plan_extension
-from wod.domain.errors import DeliveryError, InvalidTransitionError
-from wod.domain.registrations import EndReason, Registration
+from wod.domain.errors import AlreadyEndedError, DeliveryError, InvalidTransitionError
+from wod.domain.registrations import MAX_END_ATTEMPTS, EndReason, Registration
 from wod.domain.schedules import ScheduleKind
-from wod.domain.states import CANCELLABLE
-from wod.domain.transitions import to_ending
+from wod.domain.states import CANCELLABLE, State
+from wod.domain.transitions import to_end_retried, to_ending, to_reissued
 from wod.mail.render import MailKind
 from wod_contracts.orders import OrderVerb
 from wod_contracts.workshop import Workshop
@@ -109,6 +111,49 @@ class Sessions:
                 self._schedules.create(registration.registration_id, kind, at)
             except DeliveryError:
                 logger.warning("schedule not created", registration_id=registration.registration_id)
+
+    def retry_end(
+        self, registration: Registration, error: str, *, queue_if_escalated: bool = False
+    ) -> Registration:
+        """The current end order failed (or went unanswered): queue a new attempt with a new
+        order id, so that the agent, whose journal holds the old one as done, carries it out.
+        The seat stays held; past MAX_END_ATTEMPTS the registration is escalated (an operator
+        should look) and still retried, but at the sweep's pace (`queue_if_escalated` is the
+        sweep's), not at once: a backend that fails at once must not make a loop of it.
+        Returns the registration as stored; unchanged if another writer moved it first."""
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        change = to_end_retried(registration.order_id, registration.order_verb, error)
+        try:
+            retried = self._ledger.apply(registration, change, self._clock())
+        except InvalidTransitionError:
+            return self._ledger.get(registration.registration_id)
+        log = logger.error if retried.escalated else logger.warning
+        log(
+            "end order failed; a new attempt is queued",
+            registration_id=retried.registration_id,
+            attempts=retried.end_attempts,
+            escalated=retried.escalated,
+            max_attempts=MAX_END_ATTEMPTS,
+        )
+        if retried.escalated and not queue_if_escalated:
+            return retried  # the END_ORDER follow-up waits for the sweep
+        return self._follow_ups.finish(retried, workshop)
+
+    def reissue(self, registration_id: str) -> Registration:
+        """A fresh password for a running seat, set by the agent (a REISSUE order) and mailed
+        by its callback: for credentials that could not be mailed (the sweep) or were lost (an
+        organizer). Returns the registration as stored. Raises RegistrationNotFoundError,
+        AlreadyEndedError (no running session) or InvalidTransitionError (it changed
+        meanwhile)."""
+        registration = self._ledger.get(registration_id)
+        if registration.state is not State.READY:
+            raise AlreadyEndedError(f"{registration_id} is {registration.state.value}, not ready")
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        reissued = self._ledger.apply(
+            registration, to_reissued(registration.order_id), self._clock()
+        )
+        logger.info("credentials re-issued", registration_id=registration_id)
+        return self._follow_ups.finish(reissued, workshop)
 
     def unschedule(self, registration_id: str) -> None:
         """Drop the reminder and the expiry (best effort: a stray one finds nothing to do)."""

@@ -1,7 +1,9 @@
 """The periodic sweep: finishes follow-ups that failed after a seat was taken, or gives the seat
-back when the backend was never told; ends sessions whose expiry was lost and re-sends end
-orders never confirmed. Run every few minutes by EventBridge (and by the local stack). Each
-registration is leased first, so two sweeps running at once act once.
+back when the backend was never told; ends sessions whose expiry was lost; makes a new attempt
+at end orders never confirmed; re-issues credentials that could not be mailed; sends reminders
+that failed. Run every few minutes by EventBridge (and by the local stack). Each registration is
+leased first, so two sweeps running at once act once. Seats whose end keeps failing are
+reported as `escalated` on every pass (the `Sweep_escalated` metric and its alarm).
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from wod.domain.errors import InvalidTransitionError
+from wod.domain.errors import AlreadyEndedError, InvalidTransitionError
 from wod.domain.registrations import EndReason, FollowUp, Registration, end_verb
 from wod.domain.states import State
 from wod.domain.transitions import to_cancelled
 from wod.mail.render import MailKind
+from wod_contracts.orders import OrderVerb
 
 from .follow_ups import FollowUps
+from .lifecycle import Fired, Lifecycle
 from .notifications import Notifier
 from .orders import OrderDesk
 from .ports import BackendPresence, Backlog, Catalog, Clock, Ledger, Stamps
@@ -41,9 +45,12 @@ class Swept(StrEnum):
     STILL_FAILING = "still_failing"
     CANCELLED = "cancelled"
     MOVED_MEANWHILE = "moved_meanwhile"
-    END_ORDER_RESENT = "end_order_resent"
+    END_ORDER_RESENT = "end_order_resent"  # a new attempt at an end never confirmed
     EXPIRED = "expired"
     STUCK = "stuck"
+    REISSUED = "reissued"  # credentials never mailed: a fresh password is on its way
+    REMINDED = "reminded"  # a reminder whose mail had failed
+    ESCALATED = "escalated"  # its seat could not be wiped after several attempts
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Sweeper:
         catalog: Catalog,
         follow_ups: FollowUps,
         sessions: Sessions,
+        lifecycle: Lifecycle,
         orders: OrderDesk,
         notifier: Notifier,
         warm_seats: WarmSeats,
@@ -98,22 +106,40 @@ class Sweeper:
         self._catalog = catalog
         self._follow_ups = follow_ups
         self._sessions = sessions
+        self._lifecycle = lifecycle
         self._orders = orders
         self._notifier = notifier
         self._clock = clock
         self._timings = timings
+        self._ready_waited: set[str] = set()  # READY ones unchanged for a stuck period (a pass)
 
     def run(self) -> dict[str, Swept]:
         """One pass; returns what was done to each registration it looked at, by id."""
         now = self._clock()
         report: dict[str, Swept] = {}
+        patient = {r.registration_id for r in self._backlog.in_state(State.ENDING, now)}
+        waited = {
+            r.registration_id
+            for r in self._backlog.in_state(State.ENDING, now - self._timings.stuck_after)
+        }
+        escalated: set[str] = set()
         for state in (State.PENDING, State.ENDING):
             for registration in self._backlog.in_state(state, now - self._timings.grace):
+                if registration.escalated:
+                    escalated.add(registration.registration_id)
+                    if registration.registration_id not in waited:
+                        continue  # its next attempt waits a stuck period (no hot loop)
                 if registration.follow_ups:
                     self._leased(registration, self._sweep_one, now, report)
         for registration in self._overdue(now):
             if registration.registration_id not in report:
                 self._leased(registration, self._end_overdue, now, report)
+        for registration in self._backlog.in_state(State.ENDING, now):
+            if registration.escalated:
+                escalated.add(registration.registration_id)
+        for rid in escalated & patient:
+            if report.get(rid) is not Swept.ERROR:
+                report[rid] = Swept.ESCALATED  # every pass, while the seat is held
         prepared = self._warm_seats.top_up_all()
         if prepared:
             logger.info("warm seats being prepared", prepare_orders=prepared)
@@ -152,10 +178,30 @@ class Sweeper:
                     alive[backend] = seen is not None and now - seen <= self._timings.stuck_after
                 if self._stuck(registration, now, alive[backend]):
                     yield registration
-        for registration in self._backlog.in_state(State.READY, now):
-            if registration.ends_at < now - self._timings.grace:  # its expiry was lost
+        waited = {r.registration_id for r in self._backlog.in_state(State.READY, stuck_before)}
+        self._ready_waited = waited
+        for registration in self._backlog.in_state(State.READY, now - self._timings.grace):
+            lost_expiry = registration.ends_at < now - self._timings.grace
+            running = registration.ends_at > now
+            if lost_expiry or (running and self._owed(registration, now, waited)):
                 yield registration
         yield from self._backlog.in_state(State.ENDING, stuck_before)
+
+    def _owed(self, registration: Registration, now: datetime, waited: set[str]) -> bool:
+        """A running session with something outstanding: a follow-up that failed (the welcome,
+        the schedules, a REISSUE order), its credentials (never mailed, or a REISSUE unanswered
+        for a stuck period), or a due reminder whose mail failed."""
+        if registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}:
+            return True
+        if FollowUp.CREDENTIALS_MAIL in registration.follow_ups:
+            return self._reissue_due(registration, waited)
+        return not registration.reminder_sent and registration.reminder_at < now
+
+    @staticmethod
+    def _reissue_due(registration: Registration, waited: set[str]) -> bool:
+        if registration.order_verb is not OrderVerb.REISSUE:
+            return True  # the agent's callback gave up on the credentials mail
+        return registration.registration_id in waited  # a REISSUE unanswered that long
 
     def _stuck(self, registration: Registration, now: datetime, agent_alive: bool) -> bool:
         """A seat on its way is stuck when the agent took its order and did not finish in
@@ -170,22 +216,49 @@ class Sweeper:
 
     def _end_overdue(self, registration: Registration) -> Swept:
         workshop = self._catalog.get(registration.workshop_id).workshop
+        now = self._clock()
         if registration.state is State.ENDING:
-            # The agent never confirmed: send the same order again (it is idempotent by id).
-            try:
-                self._ledger.touch(registration, self._clock())
-            except InvalidTransitionError:
+            # Never confirmed: a new attempt with a new id (the agent may hold the old one as
+            # reported, and SQS would drop a same-id resend within its deduplication window).
+            retried = self._sessions.retry_end(
+                registration, "no answer from the backend", queue_if_escalated=True
+            )
+            if retried.order_id == registration.order_id:
                 return Swept.MOVED_MEANWHILE
-            self._orders.send(registration)
             return Swept.END_ORDER_RESENT
-        if registration.state is State.READY:
+        if registration.state is State.READY and registration.ends_at < now - self._timings.grace:
             self._sessions.end(registration, EndReason.EXPIRED, end_verb(workshop))
             return Swept.EXPIRED
+        if registration.state is State.READY:
+            return self._settle_mail(registration)
         # The seat may hold part of a deployment: the workshop's own end order undoes it.
         ending = self._sessions.end(registration, EndReason.STUCK, end_verb(workshop))
         if ending.end_reason is EndReason.STUCK:
             self._notifier.send_best_effort(MailKind.APOLOGY, registration, workshop)
         return Swept.STUCK
+
+    def _settle_mail(self, registration: Registration) -> Swept:
+        """Finish what a running session still lacks: its follow-ups, then its credentials (a
+        fresh password, REISSUE), then a reminder that failed."""
+        workshop = self._catalog.get(registration.workshop_id).workshop
+        pending = registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}
+        reissue_sent = FollowUp.REISSUE_ORDER in pending
+        if pending:
+            registration = self._follow_ups.finish(registration, workshop)
+            if registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}:
+                return Swept.STILL_FAILING
+        if FollowUp.CREDENTIALS_MAIL in registration.follow_ups:
+            if reissue_sent or not self._reissue_due(registration, self._ready_waited):
+                return Swept.REISSUED if reissue_sent else Swept.REPAIRED
+            try:
+                self._sessions.reissue(registration.registration_id)
+            except (InvalidTransitionError, AlreadyEndedError):
+                return Swept.MOVED_MEANWHILE
+            return Swept.REISSUED
+        if pending:
+            return Swept.REPAIRED
+        fired = self._lifecycle.remind(registration.registration_id)
+        return Swept.REMINDED if fired is Fired.REMINDED else Swept.STILL_FAILING
 
     def _sweep_one(self, registration: Registration) -> Swept:
         workshop = self._catalog.get(registration.workshop_id).workshop

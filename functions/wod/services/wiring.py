@@ -6,7 +6,7 @@ wire the same services to in-memory twins (`tests/support/memory.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -17,7 +17,7 @@ from wod.adapters.models import bind_tables
 from wod.adapters.orders import SqsOrderQueues
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
-from wod.adapters.secrets import callback_secret, token_key
+from wod.adapters.secrets import callback_secrets, token_key
 from wod.adapters.telemetry import EmfTelemetry
 from wod.adapters.workshops import WorkshopStore
 from wod.settings import Settings, get_settings
@@ -25,6 +25,7 @@ from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
 from .console import Console
+from .erasure import Erasure
 from .follow_ups import FollowUps
 from .lifecycle import Lifecycle
 from .links import Hubs, Links
@@ -67,6 +68,7 @@ class Services:
     follow_ups: FollowUps
     warm_seats: WarmSeats
     callbacks: CallbackService
+    erasure: Erasure
     lifecycle: Lifecycle
     sweeper: Sweeper
     mail_events: MailEvents
@@ -85,8 +87,8 @@ def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
     bind_tables(settings)
     return Adapters(
         catalog=WorkshopStore(),
-        store=store or RegistrationStore(),
-        guards=GuardStore(),
+        store=store or RegistrationStore(retention=settings.retention),
+        guards=GuardStore(retention=settings.retention),
         mailer=SesMailer(settings.mail_configuration_set),
         queues=SqsOrderQueues(settings.backend_queues),
         schedules=EventBridgeSchedules(
@@ -101,7 +103,7 @@ def wire(
     adapters: Adapters,
     *,
     token_key: bytes,
-    callback_secret: Callable[[], bytes],
+    callback_secrets: Callable[[], Mapping[str, bytes]],
     clock: Clock = utc_now,
     branding: Branding | None = None,
 ) -> Services:
@@ -160,14 +162,22 @@ def wire(
         token_key=token_key,
         clock=clock,
     )
+    erasure = Erasure(
+        registrations=store,
+        suppressions=adapters.guards,
+        catalog=catalog,
+        sessions=sessions,
+        clock=clock,
+    )
     callbacks = CallbackService(
-        secret=callback_secret,
+        secrets=callback_secrets,
         guards=adapters.guards,
         ledger=store,
         catalog=catalog,
         notifier=notifier,
         sessions=sessions,
         warm_seats=warm_seats,
+        erasure=erasure,
         hubs=hubs,
         token_key=token_key,
         clock=clock,
@@ -189,6 +199,7 @@ def wire(
         catalog=catalog,
         follow_ups=follow_ups,
         sessions=sessions,
+        lifecycle=lifecycle,
         orders=orders,
         notifier=notifier,
         warm_seats=warm_seats,
@@ -210,6 +221,7 @@ def wire(
         follow_ups=follow_ups,
         warm_seats=warm_seats,
         callbacks=callbacks,
+        erasure=erasure,
         lifecycle=lifecycle,
         sweeper=sweeper,
         mail_events=MailEvents(adapters.guards),
@@ -218,7 +230,6 @@ def wire(
             roster=store,
             ledger=store,
             sessions=sessions,
-            orders=orders,
             clock=clock,
         ),
     )
@@ -236,7 +247,7 @@ def build_services(
         real_adapters(settings, store),
         token_key=token_key(settings),
         # Read when the first callback comes (from Secrets Manager in the cloud).
-        callback_secret=lambda: callback_secret(settings),
+        callback_secrets=lambda: callback_secrets(settings),
         clock=clock,
     )
 

@@ -20,6 +20,7 @@ class FakeDeployer:
     calls: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
     prepared: list[str] = field(default_factory=list)  # order ids
     activated: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
+    reissued: list[tuple[str, str]] = field(default_factory=list)  # (order id, password)
     intact: bool = True  # what activate finds: the seat still as prepared
     server: bool = False  # the workshop's warm_server
     steps: list[str] = field(default_factory=list)  # shared with a FakeHub: the order of calls
@@ -42,6 +43,12 @@ class FakeDeployer:
             return False
         self.activated.append((order.order_id, password.get_secret_value()))
         return True
+
+    def reissue(self, order: Order, password: SecretStr) -> None:
+        self.reissued.append((order.order_id, password.get_secret_value()))
+        self.steps.append(f"reissue {order.username}")
+        if self.failures:
+            raise self.failures.pop(0)
 
 
 @dataclass

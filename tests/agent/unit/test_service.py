@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from wod_agent.crash_points import CrashPoints
 from wod_agent.journal import Journal, JournalState
 from wod_agent.ports import Delivery, DeploymentError, PermanentOrderError
 from wod_agent.secrets_box import SecretBox, new_password
@@ -218,3 +219,55 @@ def test_a_prepare_interrupted_before_it_finished_is_redone_not_trusted(rig: Rig
 def test_an_ending_seat_has_no_hub_user_left_after_its_lock(rig: Rig, verb: OrderVerb) -> None:
     rig.service.handle(delivery(make_order(verb, 7, "WOD-U")))
     assert rig.steps == ["retire student7", "deploy student7", "retire student7"]
+
+
+def test_a_reissue_sets_a_fresh_password_on_the_seat_as_it_is(rig: Rig) -> None:
+    create = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    rig.service.handle(delivery(create))
+    reissue = make_order(OrderVerb.REISSUE, 7, "WOD-U")
+    rig.callbacks.answers = [Delivery.UNAVAILABLE]  # the API could not mail it yet
+    assert rig.service.handle(delivery(reissue)) is Disposition.RETRY
+    assert rig.service.handle(delivery(reissue, receive_count=2)) is Disposition.DONE
+    [(order_id, password)] = rig.deployer.reissued
+    assert order_id == reissue.order_id and password != rig.deployer.calls[0][1]
+    first, second = rig.callbacks.sent[-2:]
+    assert second.password is not None and second.password.get_secret_value() == password
+    assert first.to_wire() == second.to_wire()  # the retry carries the same password
+    # Nothing else happens to the seat: no playbook, the server keeps running.
+    assert rig.steps[-1] == "reissue student7" and rig.steps.count("deploy student7") == 1
+
+
+class Killed(Exception):
+    """Stands for the process exit of a crash point."""
+
+
+@pytest.mark.parametrize("point", ["taken", "deployed", "reported"])
+def test_a_crash_point_fires_once_and_the_redelivery_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str
+) -> None:
+    def exit_now(code: int) -> None:
+        raise Killed(code)
+
+    monkeypatch.setattr("wod_agent.crash_points.os._exit", exit_now)
+    rig = Rig(tmp_path)
+    rig.service = OrderService(
+        rig.journal,
+        SecretBox(SECRET),
+        rig.hub,
+        rig.deployer,
+        rig.callbacks,
+        3,
+        crash=CrashPoints([f"CREATE:{point}"], tmp_path),
+    )
+    order = make_order(OrderVerb.CREATE, 7, "WOD-U")
+    with pytest.raises(Killed):
+        rig.service.handle(delivery(order))
+    assert rig.service.handle(delivery(order, receive_count=2)) is Disposition.DONE
+    passwords = {c.password.get_secret_value() for c in rig.callbacks.sent if c.password}
+    assert len(passwords) == 1  # one password, however often the order was carried out
+    assert len(rig.deployer.calls) == 1  # never deployed twice
+
+
+def test_a_crash_point_must_name_a_verb_and_a_step() -> None:
+    with pytest.raises(ValueError, match="VERB:point"):
+        CrashPoints(["CREATE:somewhere"], Path("/nonexistent"))

@@ -21,6 +21,21 @@ def test_the_reminder_is_mailed_once_to_a_ready_seat(world: World) -> None:
     assert "60 minutes" in world.mail_text("reminder")
 
 
+def test_a_reminder_counts_as_sent_only_once_ses_accepted_it(world: World) -> None:
+    rid = world.ready().registration_id
+    lifecycle = world.services.lifecycle
+    world.advance(minutes=60)
+    world.mailer.down = True
+    assert lifecycle.fire(ScheduleKind.REMINDER, rid) is Fired.MAIL_FAILED
+    assert not world.get(rid).reminder_sent
+    world.mailer.down = False
+    assert lifecycle.fire(ScheduleKind.REMINDER, rid) is Fired.ALREADY_SENT  # leased a while
+    world.advance(seconds=121)
+    assert lifecycle.fire(ScheduleKind.REMINDER, rid) is Fired.REMINDED
+    assert world.get(rid).reminder_sent
+    assert world.mails().count("reminder") == 1
+
+
 def test_a_seat_not_ready_gets_no_reminder(world: World) -> None:
     rid = world.register().registration.registration_id
     assert world.services.lifecycle.remind(rid) is Fired.SKIPPED_DEPLOYING

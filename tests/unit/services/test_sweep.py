@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from wod.domain.errors import InvalidTransitionError
-from wod.domain.registrations import EndReason, FollowUp, Registration
+from wod.domain.errors import DeliveryError, InvalidTransitionError, OrderNotCurrentError
+from wod.domain.registrations import MAX_END_ATTEMPTS, EndReason, FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
 from wod.domain.transitions import Transition
 from wod.services.sweep import Swept, tally
+from wod_contracts.callbacks import Outcome
 from wod_contracts.orders import OrderVerb
 
 from .conftest import World
@@ -126,16 +127,106 @@ def test_a_session_whose_expiry_was_lost_is_ended(world: World) -> None:
     assert world.order(rid).verb is OrderVerb.CLEANUP
 
 
-def test_an_end_never_confirmed_is_ordered_again_with_the_same_order(world: World) -> None:
-    rid = world.ready().registration_id
+def test_an_end_never_confirmed_is_ordered_again_as_a_new_attempt(world: World) -> None:
+    registration = world.ready()
+    rid = registration.registration_id
     world.services.lifecycle.fire(ScheduleKind.EXPIRY, rid)
-    end_order = world.order(rid)
+    first = world.order(rid)
     world.advance(seconds=601)
     assert sweep(world)[rid] is Swept.END_ORDER_RESENT
-    sends = [o.order_id for o in world.queues.sent if o.registration_id == rid]
-    assert sends[-2:] == [end_order.order_id] * 2
+    second = world.order(rid)
+    assert second.order_id != first.order_id and second.verb is first.verb
+    assert world.get(rid).end_attempts == 1 and not world.get(rid).escalated
     world.advance(seconds=60)
-    assert rid not in sweep(world)  # touched: the clock starts again
+    assert rid not in sweep(world)  # the new attempt gets its own stuck period
+    with pytest.raises(OrderNotCurrentError):
+        world.report(first)  # the old attempt, late: done by the new one
+    assert world.report(second).state is State.ENDED
+    assert registration.student in world.free()
+
+
+def test_an_end_that_keeps_failing_is_escalated_and_retried_at_the_sweeps_pace(
+    world: World,
+) -> None:
+    registration = world.ready()
+    rid = registration.registration_id
+    world.services.lifecycle.fire(ScheduleKind.EXPIRY, rid)
+    for attempt in range(1, MAX_END_ATTEMPTS + 1):
+        world.report(world.order(rid), Outcome.FAILED, error="rm: busy")
+        assert world.get(rid).end_attempts == attempt
+    escalated = world.get(rid)
+    assert escalated.state is State.ENDING and escalated.escalated
+    assert "rm: busy" in escalated.error
+    # The last failure queued nothing: an escalated seat is retried every stuck period only.
+    assert FollowUp.END_ORDER in escalated.follow_ups
+    orders = len(world.queues.of(rid))
+    world.advance(seconds=120)
+    assert sweep(world)[rid] is Swept.ESCALATED  # reported on every pass
+    assert len(world.queues.of(rid)) == orders
+    assert registration.student not in world.free()  # held, never handed to someone else
+    world.advance(seconds=600)
+    assert sweep(world)[rid] is Swept.ESCALATED
+    assert len(world.queues.of(rid)) == orders + 1
+    # When the backend is fixed, the next attempt settles it and the seat comes back.
+    assert world.report(world.order(rid)).state is State.ENDED
+    assert registration.student in world.free()
+    world.advance(seconds=600)
+    assert rid not in sweep(world)
+
+
+def test_credentials_never_mailed_are_reissued_by_the_sweep(world: World) -> None:
+    rid = world.register().registration.registration_id
+    create = world.order(rid)
+    world.mailer.down = True
+    with pytest.raises(DeliveryError):
+        world.report(create, password="First-password-1")  # the agent then gives up
+    world.mailer.down = False
+    world.advance(seconds=30)
+    assert rid not in sweep(world)  # within the grace: the agent's retries may still come
+    world.advance(seconds=31)
+    assert sweep(world)[rid] is Swept.REISSUED
+    reissue = world.order(rid)
+    assert reissue.verb is OrderVerb.REISSUE and reissue.student == create.student
+    assert world.get(rid).follow_ups == {FollowUp.CREDENTIALS_MAIL}
+    with pytest.raises(OrderNotCurrentError):
+        world.report(create, password="First-password-1")  # a late retry of the old password
+    world.report(reissue, password="Fresh-password-2")
+    assert world.get(rid).follow_ups == frozenset()
+    assert world.mails() == ["welcome", "credentials"]
+    assert "Fresh-password-2" in world.mail_text("credentials")
+    world.advance(seconds=600)
+    assert rid not in sweep(world)
+
+
+def test_a_reissue_unanswered_is_asked_again_after_a_stuck_period(world: World) -> None:
+    rid = world.register().registration.registration_id
+    world.mailer.down = True
+    with pytest.raises(DeliveryError):
+        world.report(world.order(rid))
+    world.mailer.down = False
+    world.advance(seconds=61)
+    sweep(world)
+    first = world.order(rid)
+    world.advance(seconds=300)
+    assert rid not in sweep(world)  # the agent may be on it
+    world.advance(seconds=301)
+    assert sweep(world)[rid] is Swept.REISSUED
+    assert world.order(rid).verb is OrderVerb.REISSUE
+    assert world.order(rid).order_id != first.order_id
+
+
+def test_a_reminder_whose_mail_failed_is_sent_by_the_sweep(world: World) -> None:
+    rid = world.ready().registration_id
+    world.advance(minutes=106)  # the reminder is due 15 minutes before the end
+    world.mailer.down = True
+    world.fire_due()
+    assert not world.get(rid).reminder_sent
+    world.mailer.down = False
+    world.advance(minutes=3)
+    assert sweep(world)[rid] is Swept.REMINDED
+    assert world.mails().count("reminder") == 1 and world.get(rid).reminder_sent
+    world.advance(minutes=3)
+    assert rid not in sweep(world)
 
 
 @pytest.mark.parametrize("state", [State.READY, State.ENDED])
@@ -145,4 +236,17 @@ def test_settled_registrations_are_not_touched(world: World, state: State) -> No
         world.services.lifecycle.expire(rid)
         world.report(world.order(rid))
     world.advance(minutes=30)
+    assert rid not in sweep(world)
+
+
+def test_a_welcome_that_failed_is_sent_even_once_the_seat_is_ready(world: World) -> None:
+    world.mailer.down = True
+    rid = world.register().registration.registration_id
+    world.mailer.down = False
+    world.report(world.order(rid))  # the agent was quicker than the sweep
+    assert world.get(rid).follow_ups == {FollowUp.WELCOME_MAIL}
+    world.advance(seconds=61)
+    assert sweep(world)[rid] is Swept.REPAIRED
+    assert world.mails() == ["credentials", "welcome"] and world.get(rid).follow_ups == frozenset()
+    world.advance(seconds=200)
     assert rid not in sweep(world)
