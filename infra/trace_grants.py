@@ -5,10 +5,10 @@ changing what a function calls (not run by CI):
 
     .venv/bin/python infra/trace_grants.py      # exit 1 if a call is not granted
 
-Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, agent callbacks,
-the organizers' admin routes (status, list, close, open, define, sync, extend, reissue)
-(created, failed, ended), end early; reminder and expiry schedules; a bounce; sweeps that
-repair follow-ups, give a seat back and resend an end order.
+Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, agent callbacks
+(created, failed, ended), end early; the organizers' admin routes (status, list, close, open,
+define, sync, extend, reissue); reminder and expiry schedules; a bounce; sweeps that repair
+follow-ups, give a seat back and resend an end order.
 """
 
 from __future__ import annotations
