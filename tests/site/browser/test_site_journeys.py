@@ -254,6 +254,31 @@ def test_a_wrong_token_is_not_found(site: Any, page: Page) -> None:
     expect(page.locator("[data-wod-status-message]")).to_contain_text("cannot find")
 
 
+def test_a_workshop_closed_by_the_organizer_says_so_on_the_card_and_the_form(
+    site: Any, page: Page, shot, unique_email
+) -> None:
+    from botocore.credentials import ReadOnlyCredentials
+
+    from wod_admin.client import AdminClient
+
+    admin = AdminClient(site.base_url, ReadOnlyCredentials("local", "local", None), "us-east-1")
+    admin.close(SMALL_ID)
+    try:
+        page.goto(site.base_url)
+        card = page.locator(f'[data-wod-workshop="{SMALL_ID}"]')
+        expect(card.locator("[data-wod-seats]")).to_have_text("Closed")
+        card.get_by_role("link").click()
+        expect(page.locator("#wod-workshop-seats")).to_have_text("Closed")
+        fill_form(page, unique_email("closed"))
+        page.get_by_role("button", name="Register").click()
+        expect(page.get_by_role("alert")).to_contain_text("closed for registration")
+        shot(page, "register-closed")
+    finally:
+        admin.open(SMALL_ID)
+    page.reload()
+    expect(page.locator("#wod-workshop-seats")).to_have_text(re.compile("free"))
+
+
 def test_a_full_workshop_says_so_on_the_card_and_the_form(
     site: Any, page: Page, shot, unique_email
 ) -> None:

@@ -82,3 +82,9 @@ test("a ready session is checked every 5 minutes, and just after its end", () =>
   assert.equal(readyDelay("2026-11-27T09:00:00Z", now), 4000);
   assert.equal(readyDelay("not a date", now), 300000);
 });
+
+test("a closed workshop says so, not that it is full", () => {
+  const closed = { status: 409, body: { error: "workshop_closed", message: "closed" } };
+  assert.match(failureText(closed), /closed for registration/);
+  assert.match(failureText({ status: 409, body: { error: "workshop_full" } }), /full/);
+});

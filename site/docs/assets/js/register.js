@@ -49,6 +49,9 @@ export function failureText(error) {
       return "The registration service cannot be reached right now. "
         + "Please try again in a few minutes.";
     case 409:
+      if (body.error === "workshop_closed") {
+        return "This workshop is closed for registration right now.";
+      }
       return `This workshop is full right now. ${body.message || ""}`.trim();
     case 404:
       return "This workshop is not open for registration any more.";
