@@ -5,10 +5,10 @@ changing what a function calls (not run by CI):
 
     .venv/bin/python infra/trace_grants.py      # exit 1 if a call is not granted
 
-Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, agent callbacks
-(created, failed, ended), end early; the organizers' admin routes (status, list, close, open,
-define, sync, extend, reissue); reminder and expiry schedules; a bounce; sweeps that repair
-follow-ups, give a seat back and resend an end order.
+Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, erasure, agent
+callbacks (created, failed, ended, a failed end ordered again), end early; the organizers' admin
+routes (status, list, close, open, define, sync, extend, reissue); reminder and expiry schedules;
+a bounce; sweeps that repair follow-ups, give a seat back and resend an end order.
 """
 
 from __future__ import annotations
@@ -151,9 +151,9 @@ class Journeys:
         return self.api("POST", "/api/registrations", json.dumps(person).encode())
 
     def orders(self) -> list[Any]:
-        """The registrations' orders queued since the last look (the warm pool's PREPAREs are
-        answered here, as the agent would, and left out)."""
-        from wod_contracts.orders import Order
+        """The registrations' orders queued since the last look (PREPAREs of warm seats are
+        read and dropped: they are about free seats)."""
+        from wod_contracts.orders import Order, OrderVerb
 
         sqs = boto3.client("sqs")
         found = []
@@ -162,12 +162,11 @@ class Journeys:
                 "Messages", []
             ):
                 for message in messages:
-                    found.append(Order.model_validate_json(message["Body"]))
+                    order = Order.model_validate_json(message["Body"])
+                    if order.verb is not OrderVerb.PREPARE:
+                        found.append(order)
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        prepares = [order for order in found if order.verb.value == "PREPARE"]
-        for order in prepares:
-            self.callback(order)
-        return [order for order in found if order.verb.value != "PREPARE"]
+        return found
 
     def callback(self, order: Any, succeeded: bool = True) -> dict[str, Any]:
         created = order.verb.value in ("CREATE", "REISSUE") and succeeded
@@ -202,8 +201,11 @@ class Journeys:
         self.callback(create)
         self.api("DELETE", status)
         (cleanup,) = self.orders()
-        self.callback(cleanup)
+        self.callback(cleanup, succeeded=False)  # a new attempt is queued
+        (retry,) = self.orders()
+        self.callback(retry)
         self.api("GET", f"/api/badges/{first}?token={tokens.badge_token(key, first)}")
+        self.api("DELETE", status + "&erase=true")  # the participant erases their data
         self.register(2)
         (failing,) = self.orders()
         self.callback(failing, succeeded=False)

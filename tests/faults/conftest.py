@@ -14,18 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
 import requests
 import yaml
+from passlib.hash import pbkdf2_sha256
 
 from tests.conftest import write_workshop
 from tests.support.clock import Clock
 from tests.support.seats import audit
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.states import State
-from wod.local import backend
+from wod.local import backend, inbox
 from wod.local.faults import FAULTS_PATH
 from wod.local.stack import LocalStack, free_port
 from wod.services.sweep import LEASE_SECONDS, Swept
@@ -164,6 +166,16 @@ class Rig:
         assert response.status_code == 202, response.text
         return str(response.json()["registration_id"])
 
+    def end_early(self, email: str, registration_id: str) -> None:
+        """What the participant does with the status link of their welcome mail."""
+        (welcome,) = [m for m in self.stack.inbox(to=email) if m["kind"] == "welcome"]
+        link = next(word for word in welcome["text"].split() if "/status/?" in word)
+        token = parse_qs(urlparse(link).query)["token"][0]
+        response = requests.delete(
+            f"{self.api}registrations/{registration_id}", params={"token": token}, timeout=60
+        )
+        assert response.status_code == 202, response.text
+
     def get(self, registration_id: str) -> Registration:
         return self.services.store.get(registration_id)
 
@@ -201,6 +213,13 @@ class Rig:
             QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
+
+    def assert_mailed_password_opens_the_seat(self, email: str) -> None:
+        """The password of the last credentials mail is the seat's (the hub's hash file)."""
+        mail = [m for m in self.stack.inbox(to=email) if m["kind"] == "credentials"][-1]
+        login = inbox.credentials(mail)
+        stored = (self.hub.state_dir / "hub-passwords" / login.username).read_text().strip()
+        assert pbkdf2_sha256.verify(login.password, stored), login.username
 
     # -- the outcome every test ends with --------------------------------------------------------
 

@@ -5,10 +5,8 @@ not reported), `reported` (reported, message not deleted)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import boto3
-import requests
+import pytest
 
 from tests.support.seats import audit
 from wod.domain.states import State
@@ -16,6 +14,8 @@ from wod.domain.states import State
 from .conftest import WARM_WORKSHOP, WORKSHOP, Rig, wait_until
 
 STEPS = ("taken", "deployed", "reported")
+
+pytestmark = pytest.mark.slow
 
 
 def crashes(verb: str) -> list[str]:
@@ -41,16 +41,6 @@ def wait_killed_and_drained(rig: Rig, starts_before: int) -> None:
     wait_until("the order queue drained", lambda: queue_empty(rig), rig.supervise)
 
 
-def end_early(rig: Rig, email: str, registration_id: str) -> None:
-    (welcome,) = [m for m in rig.stack.inbox(to=email) if m["kind"] == "welcome"]
-    link = next(word for word in welcome["text"].split() if "/status/?" in word)
-    token = parse_qs(urlparse(link).query)["token"][0]
-    response = requests.delete(
-        f"{rig.api}registrations/{registration_id}", params={"token": token}, timeout=60
-    )
-    assert response.status_code == 202, response.text
-
-
 def test_an_agent_killed_at_each_step_of_a_create_mails_one_password(rig: Rig) -> None:
     rig.restart_agent(crash_at=crashes("CREATE"))
     starts = rig.agent_starts
@@ -58,10 +48,11 @@ def test_an_agent_killed_at_each_step_of_a_create_mails_one_password(rig: Rig) -
     rid = rig.register(email)
     rig.wait_state(rid, State.READY)
     wait_killed_and_drained(rig, starts)
-    # Deployed twice at most (killed before the work, then once), reported once: one password
+    # Taken twice (killed before the work, then done), reported once: one password mailed
     state, attempts = rig.journal(rig.get(rid).order_id) or ("missing", 0)
-    assert (state, attempts) == ("reported", 2)
+    assert state == "reported" and attempts >= 2
     assert rig.kinds(email) == ["welcome", "credentials"]
+    rig.assert_mailed_password_opens_the_seat(email)
     rig.assert_settled([rid], (WORKSHOP,))
 
 
@@ -71,14 +62,15 @@ def test_an_agent_killed_at_each_step_of_a_cleanup_gives_the_seat_back(rig: Rig)
     rid = rig.register(email)
     rig.wait_state(rid, State.READY)
     starts = rig.agent_starts
-    end_early(rig, email, rid)
+    rig.end_early(email, rid)
     rig.wait_state(rid, State.ENDED)
     wait_killed_and_drained(rig, starts)
     # The thanks mail follows the state change, in the same request.
     wait_until("the thanks mail", lambda: "thanks" in rig.kinds(email), rig.supervise)
     ended = rig.get(rid)
     assert ended.end_attempts == 0  # one end order, carried out once across the crashes
-    assert rig.journal(ended.order_id) == ("reported", 2)
+    state, attempts = rig.journal(ended.order_id) or ("missing", 0)
+    assert state == "reported" and attempts >= 2
     assert ended.student in audit(WORKSHOP).free
     assert rig.kinds(email) == ["welcome", "credentials", "thanks"]
     rig.assert_settled([rid], (WORKSHOP,))

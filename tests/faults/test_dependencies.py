@@ -4,6 +4,7 @@ registration is READY with its credentials mailed or ENDED with its seat back.""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from wod.domain.registrations import FollowUp
@@ -12,7 +13,8 @@ from wod.services.sweep import Swept
 from wod_contracts.orders import OrderVerb
 
 from .conftest import WORKSHOP, Rig, wait_until
-from .test_agent_killed import end_early
+
+pytestmark = pytest.mark.slow
 
 
 def test_ses_failing_for_a_while_then_recovering(rig: Rig) -> None:
@@ -48,6 +50,7 @@ def test_ses_failing_for_a_while_then_recovering(rig: Rig) -> None:
         rig.supervise,
     )
     assert rig.kinds(email) == ["welcome", "credentials"]
+    rig.assert_mailed_password_opens_the_seat(email)  # the fresh one, not the lost one
     assert rig.faults.injected("ses") - injected >= 2  # the welcome and a credentials mail
     rig.assert_settled([rid], (WORKSHOP,))
 
@@ -72,8 +75,8 @@ def test_sqs_unavailable_then_back(rig: Rig) -> None:
 
 
 def test_the_hub_down_then_back(rig: Rig) -> None:
-    # Retries spaced so that the hub is back before the agent's last one.
-    rig.restart_agent(retry_delay=3)
+    # Retries spaced so that the hub is back well before the agent's last one (4 x 6 s).
+    rig.restart_agent(retry_delay=6)
     email = "hub@faults.example"
     rig.stop_hub()
     try:
@@ -103,7 +106,7 @@ def test_dynamodb_throttling_between_the_handler_and_the_endpoint(rig: Rig) -> N
         rid = rig.register(email)
         rig.wait_state(rid, State.READY)
         assert requests.get(rig.api + "workshops", timeout=60).status_code == 200
-        end_early(rig, email, rid)
+        rig.end_early(email, rid)
         rig.wait_state(rid, State.ENDED)
         assert rig.faults.injected("dynamodb") > injected  # the fault really was on
     finally:

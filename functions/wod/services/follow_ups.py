@@ -13,6 +13,7 @@ from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
 from wod.domain.transitions import to_deploying
 from wod.mail.render import MailKind
+from wod_contracts.orders import OrderVerb
 from wod_contracts.workshop import Workshop
 
 from .notifications import Notifier
@@ -73,6 +74,8 @@ class FollowUps:
     def _do(self, step: FollowUp, registration: Registration, workshop: Workshop) -> None:
         if step is FollowUp.WELCOME_MAIL:
             self._notifier.send(MailKind.WELCOME, registration, workshop)
+        elif step is FollowUp.REISSUE_ORDER and registration.order_verb is not OrderVerb.REISSUE:
+            return  # the session ended meanwhile: its end order replaced the REISSUE
         elif step in (FollowUp.CREATE_ORDER, FollowUp.END_ORDER, FollowUp.REISSUE_ORDER):
             self._orders.send(registration)
         elif step is FollowUp.SCHEDULES:

@@ -117,29 +117,27 @@ class Sweeper:
         """One pass; returns what was done to each registration it looked at, by id."""
         now = self._clock()
         report: dict[str, Swept] = {}
-        patient = {r.registration_id for r in self._backlog.in_state(State.ENDING, now)}
         waited = {
             r.registration_id
             for r in self._backlog.in_state(State.ENDING, now - self._timings.stuck_after)
         }
-        escalated: set[str] = set()
         for state in (State.PENDING, State.ENDING):
             for registration in self._backlog.in_state(state, now - self._timings.grace):
-                if registration.escalated:
-                    escalated.add(registration.registration_id)
-                    if registration.registration_id not in waited:
-                        continue  # its next attempt waits a stuck period (no hot loop)
-                if registration.follow_ups:
+                if registration.escalated and registration.registration_id not in waited:
+                    continue  # its next attempt waits a stuck period (no hot loop)
+                # Credentials owed by a session that is ending are moot: its seat is wiped.
+                if registration.follow_ups - {FollowUp.CREDENTIALS_MAIL}:
                     self._leased(registration, self._sweep_one, now, report)
         for registration in self._overdue(now):
             if registration.registration_id not in report:
                 self._leased(registration, self._end_overdue, now, report)
-        for registration in self._backlog.in_state(State.ENDING, now):
-            if registration.escalated:
-                escalated.add(registration.registration_id)
-        for rid in escalated & patient:
-            if report.get(rid) is not Swept.ERROR:
-                report[rid] = Swept.ESCALATED  # every pass, while the seat is held
+        # Seats whose end keeps failing, as they stand after this pass: reported on every pass
+        # while they are held (the metric behind EscalatedEndAlarm).
+        everything = self._clock() + timedelta(days=1)  # changed at any time, this pass too
+        for registration in self._backlog.in_state(State.ENDING, everything):
+            rid = registration.registration_id
+            if registration.escalated and report.get(rid) is not Swept.ERROR:
+                report[rid] = Swept.ESCALATED
         prepared = self._warm_seats.top_up_all()
         if prepared:
             logger.info("warm seats being prepared", prepare_orders=prepared)
@@ -279,7 +277,8 @@ class Sweeper:
             self._warm_seats.top_up(registration.workshop_id)
             return Swept.CANCELLED
         after = self._follow_ups.finish(registration, workshop)
-        return Swept.REPAIRED if not after.follow_ups else Swept.STILL_FAILING
+        left = after.follow_ups - {FollowUp.CREDENTIALS_MAIL}
+        return Swept.REPAIRED if not left else Swept.STILL_FAILING
 
 
 def tally(report: dict[str, Swept]) -> dict[str, int]:

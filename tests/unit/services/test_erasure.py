@@ -3,6 +3,7 @@ A seat is never freed unwiped: a running session is ended first and erased once 
 
 from __future__ import annotations
 
+from wod.domain.badges import earned
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
 from wod_contracts.callbacks import Outcome
@@ -20,6 +21,7 @@ def test_a_settled_registration_is_erased_at_once(world: World) -> None:
     stored = world.get(rid)
     assert (stored.email, stored.first_name, stored.last_name, stored.company) == ("", "", "", "")
     assert stored.student == registration.student  # what is left: the seat's accounting
+    assert not earned(stored)  # no badge page names them any more
 
 
 def test_a_running_session_is_ended_first_and_erased_once_its_seat_is_wiped(

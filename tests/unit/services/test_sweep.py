@@ -165,8 +165,11 @@ def test_an_end_that_keeps_failing_is_escalated_and_retried_at_the_sweeps_pace(
     assert len(world.queues.of(rid)) == orders
     assert registration.student not in world.free()  # held, never handed to someone else
     world.advance(seconds=600)
-    assert sweep(world)[rid] is Swept.ESCALATED
+    assert sweep(world)[rid] is Swept.ESCALATED  # the pending attempt sent
     assert len(world.queues.of(rid)) == orders + 1
+    world.advance(seconds=601)
+    assert sweep(world)[rid] is Swept.ESCALATED  # unanswered: one more attempt, still escalated
+    assert len(world.queues.of(rid)) == orders + 2 and world.get(rid).end_attempts == 4
     # When the backend is fixed, the next attempt settles it and the seat comes back.
     assert world.report(world.order(rid)).state is State.ENDED
     assert registration.student in world.free()
@@ -250,3 +253,22 @@ def test_a_welcome_that_failed_is_sent_even_once_the_seat_is_ready(world: World)
     assert world.mails() == ["credentials", "welcome"] and world.get(rid).follow_ups == frozenset()
     world.advance(seconds=200)
     assert rid not in sweep(world)
+
+
+def test_a_session_ended_while_its_credentials_were_owed_settles_quietly(world: World) -> None:
+    rid = world.register().registration.registration_id
+    world.mailer.down = True
+    with pytest.raises(DeliveryError):
+        world.report(world.order(rid))
+    world.mailer.down = False
+    world.services.sessions.reissue(rid)
+    world.queues.down = True  # the REISSUE is not queued
+    world.services.sessions.reissue(rid)
+    world.queues.down = False
+    world.services.lifecycle.expire(rid)  # then the session ends
+    cleanup = world.order(rid)
+    assert cleanup.verb is OrderVerb.CLEANUP
+    world.advance(seconds=61)
+    assert rid not in sweep(world)  # nothing owed: no REISSUE for a session that is over
+    assert world.order(rid) == cleanup
+    assert world.report(cleanup).state is State.ENDED
