@@ -273,8 +273,8 @@ def extend(
 
 @app.command()
 def reissue(registration: RegistrationArg) -> None:
-    """A fresh password for a ready session (a new order for its seat); the credentials are
-    mailed again once the backend has set it."""
+    """A fresh password for a ready session, set on the seat as it is (its files and server
+    stay); the credentials are mailed again once the backend has set it."""
     answer = call("reissuing…", client().reissue, registration)
     out.print(f"{answer['registration_id']}: a new password is on its way by mail")
 
