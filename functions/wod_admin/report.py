@@ -111,13 +111,24 @@ def _empty(ax: Axes, what: str) -> None:
     ax.set_yticks([])
 
 
-def plot_registrations(ax: Axes, sessions: Sequence[Session]) -> None:
+def registrations_series(
+    sessions: Sequence[Session], workshop: str, now: datetime
+) -> tuple[list[datetime], list[int]]:
+    """Cumulative registrations of a workshop: from 0 at its first, on to now."""
+    times = [s.created_at for s in sessions if s.workshop_id == workshop]
+    if not times:
+        return [], []
+    counts = list(range(1, len(times) + 1))
+    return [times[0], *times, max(now, times[-1])], [0, *counts, counts[-1]]
+
+
+def plot_registrations(ax: Axes, sessions: Sequence[Session], now: datetime) -> None:
     ax.set_title("Registrations over time")
     if not sessions:
         return _empty(ax, "registrations")
     for workshop in sorted({s.workshop_id for s in sessions}):
-        times = [s.created_at for s in sessions if s.workshop_id == workshop]
-        ax.step(mdates.date2num(times), range(1, len(times) + 1), where="post", label=workshop)
+        times, counts = registrations_series(sessions, workshop, now)
+        ax.step(mdates.date2num(times), counts, where="post", label=workshop)
     ax.set_ylabel("registrations (cumulative)")
     ax.legend(fontsize="small")
     _time_axis(ax)
@@ -249,7 +260,7 @@ def render_html(
 ) -> str:
     sessions = sessions_of(rows)
     plots = [
-        ("registrations", _one(plot_registrations, sessions)),
+        ("registrations", _one(plot_registrations, sessions, now)),
         ("seats", _one(plot_seats, sessions, now)),
         ("waits", _one(plot_waits, sessions)),
         ("outcomes", _one(plot_outcomes, sessions)),
@@ -286,7 +297,7 @@ def render_png(rows: Iterable[dict[str, Any]], now: datetime, path: Path) -> Non
     """The plots on one 16:9 slide."""
     sessions = sessions_of(rows)
     figure, axes = plt.subplots(2, 3, figsize=(16, 9))
-    plot_registrations(axes[0][0], sessions)
+    plot_registrations(axes[0][0], sessions, now)
     plot_seats(axes[0][1], sessions, now)
     plot_waits(axes[0][2], sessions)
     plot_outcomes(axes[1][0], sessions)

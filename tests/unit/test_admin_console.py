@@ -12,7 +12,7 @@ from wod.domain.console import percentile
 from wod.local import iam
 from wod.local.stack import LOCAL_CREDENTIALS
 from wod_admin.client import DEMO_CREDENTIALS, AdminClient, region_of
-from wod_admin.report import Session, seats_in_use
+from wod_admin.report import Session, registrations_series, seats_in_use
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 KNOWN = {"local": "local"}
@@ -89,3 +89,10 @@ def test_seats_in_use_rise_and_fall_and_run_on_to_now() -> None:
     times, counts = seats_in_use([session(0, 30), session(10, None)], "w", T0 + timedelta(hours=1))
     assert counts == [1, 2, 1, 1]
     assert times[-1] == T0 + timedelta(hours=1)
+
+
+def test_registrations_run_from_zero_to_now() -> None:
+    one = Session("w", "ready", T0, None, None, None)
+    times, counts = registrations_series([one], "w", T0 + timedelta(hours=1))
+    assert counts == [0, 1, 1] and times == [T0, T0, T0 + timedelta(hours=1)]
+    assert registrations_series([one], "other", T0) == ([], [])
