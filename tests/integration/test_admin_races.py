@@ -23,7 +23,6 @@ from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
-from tests.support.unsafe_claims import CheckThenActStore
 from wod.domain import tokens
 from wod.domain.errors import AlreadyEndedError, WorkshopClosedError
 from wod.domain.participants import RegistrationRequest
@@ -176,6 +175,10 @@ def test_control_a_claim_without_its_conditions_would_let_the_late_one_in(
 ) -> None:
     """The check-then-act claim (no condition on the pool) takes a seat of a closed workshop:
     the close is enforced by the claim's own condition, not by the read before it."""
+    # Imported here: the module builds a handler, whose app would take over the API's routers
+    # (Powertools' Router.context follows the last app built) for the in-process unit tests.
+    from tests.support.unsafe_claims import CheckThenActStore
+
     admin.close("race-close-ctl")
     try:
         unsafe = build_services(local_stack.settings(), store=CheckThenActStore())
