@@ -363,6 +363,16 @@ def test_the_duplicate_notice_is_claimed_once_per_interval(ports: Ports) -> None
     assert ports.store.claim_duplicate_notice(rid, now + 601, 600)
 
 
+def test_a_duplicate_notice_not_sent_is_released_only_by_its_own_claim(ports: Ports) -> None:
+    rid = claimed(ports, new_workshop(ports)).registration_id
+    now = NOW.timestamp()
+    assert ports.store.claim_duplicate_notice(rid, now, 600)
+    ports.store.release_duplicate_notice(rid, now - 1)  # another claim's: nothing happens
+    assert not ports.store.claim_duplicate_notice(rid, now + 1, 600)
+    ports.store.release_duplicate_notice(rid, now)
+    assert ports.store.claim_duplicate_notice(rid, now + 2, 600)
+
+
 # -- guards ------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from passlib.hash import pbkdf2_sha256
 from tests.conftest import write_workshop
 from tests.support.clock import Clock
 from tests.support.seats import audit
+from wod.adapters.models import RegistrationRecord
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.states import State
 from wod.local import backend, inbox
@@ -223,10 +224,18 @@ class Rig:
 
     # -- the outcome every test ends with --------------------------------------------------------
 
-    def assert_settled(self, registration_ids: list[str], workshops: tuple[str, ...]) -> None:
-        """Every registration READY with its credentials mailed, or ENDED with its seat back;
-        free + held == capacity for every workshop."""
-        for rid in registration_ids:
+    def assert_settled(self, registration_ids: list[str]) -> None:
+        """Every registration of the rig's workshop (this test's, `registration_ids`, and the
+        earlier tests') READY with its credentials mailed, or ENDED with its seat back; free +
+        held == capacity for every workshop of the rig."""
+        everyone = {
+            record.registration_id
+            for record in RegistrationRecord.scan(
+                RegistrationRecord.workshop_id == WORKSHOP, consistent_read=True
+            )
+        }
+        assert set(registration_ids) <= everyone
+        for rid in sorted(everyone):
             registration = self.get(rid)
             if registration.state is State.READY:
                 assert FollowUp.CREDENTIALS_MAIL not in registration.follow_ups, rid
@@ -234,7 +243,7 @@ class Rig:
             else:
                 assert registration.state is State.ENDED, (rid, registration.state)
                 assert rid not in audit(registration.workshop_id).holders
-        for workshop in workshops:
+        for workshop in (WORKSHOP, WARM_WORKSHOP):
             assert audit(workshop).violations() == [], workshop
 
 

@@ -53,7 +53,7 @@ def test_an_agent_killed_at_each_step_of_a_create_mails_one_password(rig: Rig) -
     assert state == "reported" and attempts >= 2
     assert rig.kinds(email) == ["welcome", "credentials"]
     rig.assert_mailed_password_opens_the_seat(email)
-    rig.assert_settled([rid], (WORKSHOP,))
+    rig.assert_settled([rid])
 
 
 def test_an_agent_killed_at_each_step_of_a_cleanup_gives_the_seat_back(rig: Rig) -> None:
@@ -73,7 +73,7 @@ def test_an_agent_killed_at_each_step_of_a_cleanup_gives_the_seat_back(rig: Rig)
     assert state == "reported" and attempts >= 2
     assert ended.student in audit(WORKSHOP).free
     assert rig.kinds(email) == ["welcome", "credentials", "thanks"]
-    rig.assert_settled([rid], (WORKSHOP,))
+    rig.assert_settled([rid])
 
 
 def test_an_agent_killed_at_each_step_of_a_prepare_leaves_one_warm_seat(rig: Rig) -> None:

@@ -12,7 +12,7 @@ from wod.domain.states import State
 from wod.services.sweep import Swept
 from wod_contracts.orders import OrderVerb
 
-from .conftest import WORKSHOP, Rig, wait_until
+from .conftest import Rig, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_ses_failing_for_a_while_then_recovering(rig: Rig) -> None:
     assert rig.kinds(email) == ["welcome", "credentials"]
     rig.assert_mailed_password_opens_the_seat(email)  # the fresh one, not the lost one
     assert rig.faults.injected("ses") - injected >= 2  # the welcome and a credentials mail
-    rig.assert_settled([rid], (WORKSHOP,))
+    rig.assert_settled([rid])
 
 
 def test_sqs_unavailable_then_back(rig: Rig) -> None:
@@ -71,7 +71,7 @@ def test_sqs_unavailable_then_back(rig: Rig) -> None:
     assert rig.sweep()[rid] is Swept.REPAIRED
     rig.wait_state(rid, State.READY)
     wait_until("the credentials mailed", lambda: "credentials" in rig.kinds(email), rig.supervise)
-    rig.assert_settled([rid], (WORKSHOP,))
+    rig.assert_settled([rid])
 
 
 def test_the_hub_down_then_back(rig: Rig) -> None:
@@ -93,7 +93,7 @@ def test_the_hub_down_then_back(rig: Rig) -> None:
     rig.wait_state(rid, State.READY)
     state, attempts = rig.journal(order_id) or ("missing", 0)
     assert state == "reported" and attempts >= 2
-    rig.assert_settled([rid], (WORKSHOP,))
+    rig.assert_settled([rid])
 
 
 def test_dynamodb_throttling_between_the_handler_and_the_endpoint(rig: Rig) -> None:
@@ -114,4 +114,4 @@ def test_dynamodb_throttling_between_the_handler_and_the_endpoint(rig: Rig) -> N
     # The thanks mail follows the state change, in the same request.
     wait_until("the thanks mail", lambda: "thanks" in rig.kinds(email), rig.supervise)
     assert rig.kinds(email) == ["welcome", "credentials", "thanks"]
-    rig.assert_settled([rid], (WORKSHOP,))
+    rig.assert_settled([rid])

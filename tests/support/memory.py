@@ -433,6 +433,12 @@ class MemoryStore:
     def reminder_sent(self, registration_id: str, now: float) -> None:
         self._stamp_if(registration_id, "reminder", now, None)
 
+    def release_duplicate_notice(self, registration_id: str, claimed: float) -> None:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is not None and row.stamps.get("notice") == claimed:
+                del row.stamps["notice"]
+
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         with self._tables.lock:
             last = self._stamp(registration_id, "notice")

@@ -427,3 +427,14 @@ class RegistrationStore:
         field = RegistrationRecord.duplicate_notice_at
         due = field.does_not_exist() | (field < now - interval)
         return self._stamp_if(registration_id, field, now, due)
+
+    def release_duplicate_notice(self, registration_id: str, claimed: float) -> None:
+        """The notice was not sent after all: the next attempt may send it."""
+        field = RegistrationRecord.duplicate_notice_at
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[field.remove()], condition=field == claimed
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise

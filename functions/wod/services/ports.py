@@ -174,6 +174,9 @@ class Stamps(Protocol):
         ...
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool: ...
+    def release_duplicate_notice(self, registration_id: str, claimed: float) -> None:
+        """Undo a claim whose mail SES did not take (if it is still that claim)."""
+        ...
 
 
 class OneTimeGuards(Protocol):

@@ -132,6 +132,9 @@ class Registrar:
         now = self._clock().timestamp()
         if self._stamps.claim_duplicate_notice(
             registration_id, now, self._duplicate_notice_interval
+        ) and not self._notifier.send_best_effort(
+            MailKind.ALREADY_REGISTERED, registration, workshop
         ):
-            self._notifier.send_best_effort(MailKind.ALREADY_REGISTERED, registration, workshop)
+            # Not sent: counted only once SES takes it, so the next attempt may send it.
+            self._stamps.release_duplicate_notice(registration_id, now)
         return Outcome(registration, duplicate=True)

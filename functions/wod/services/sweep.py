@@ -26,7 +26,6 @@ from wod_contracts.orders import OrderVerb
 from .follow_ups import FollowUps
 from .lifecycle import Fired, Lifecycle
 from .notifications import Notifier
-from .orders import OrderDesk
 from .ports import BackendPresence, Backlog, Catalog, Clock, Ledger, Stamps
 from .sessions import Sessions
 from .warm_seats import WarmSeats
@@ -91,7 +90,6 @@ class Sweeper:
         follow_ups: FollowUps,
         sessions: Sessions,
         lifecycle: Lifecycle,
-        orders: OrderDesk,
         notifier: Notifier,
         warm_seats: WarmSeats,
         presence: BackendPresence,
@@ -107,7 +105,6 @@ class Sweeper:
         self._follow_ups = follow_ups
         self._sessions = sessions
         self._lifecycle = lifecycle
-        self._orders = orders
         self._notifier = notifier
         self._clock = clock
         self._timings = timings

@@ -200,7 +200,6 @@ def wire(
         follow_ups=follow_ups,
         sessions=sessions,
         lifecycle=lifecycle,
-        orders=orders,
         notifier=notifier,
         warm_seats=warm_seats,
         presence=adapters.guards,
