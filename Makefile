@@ -23,7 +23,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[agent,author,hub,site,local,dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[agent,author,hub,site,local,admin,dev]'
 	$(BIN)/python -m bash_kernel.install --sys-prefix >/dev/null
 	touch $@
 

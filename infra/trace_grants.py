@@ -6,8 +6,9 @@ changing what a function calls (not run by CI):
     .venv/bin/python infra/trace_grants.py      # exit 1 if a call is not granted
 
 Journeys: catalog reads, register (new, duplicate, suppressed), status, badge, erasure, agent
-callbacks (created, failed, ended, a failed end ordered again), end early; reminder and expiry
-schedules; a bounce; sweeps that repair follow-ups, give a seat back and resend an end order.
+callbacks (created, failed, ended, a failed end ordered again), end early; the organizers' admin
+routes (status, list, close, open, define, sync, extend, reissue); reminder and expiry schedules;
+a bounce; sweeps that repair follow-ups, give a seat back and resend an end order.
 """
 
 from __future__ import annotations
@@ -170,19 +171,20 @@ class Journeys:
         return found
 
     def callback(self, order: Any, succeeded: bool = True) -> dict[str, Any]:
-        created = order.verb.value == "CREATE" and succeeded
-        body = json.dumps(
-            {
-                "order_id": order.order_id,
-                "registration_id": order.registration_id,
-                "verb": order.verb.value,
-                "callback_token": order.callback_token,
-                "outcome": "succeeded" if succeeded else "failed",
-                "password": "Correct-Horse-42" if created else None,
-                "error": None if succeeded else "the playbook failed",
-                "finished_at": datetime.now(UTC).isoformat(),
-            }
-        ).encode()
+        created = order.verb.value in ("CREATE", "REISSUE") and succeeded
+        fields: dict[str, Any] = {
+            "order_id": order.order_id,
+            "registration_id": order.registration_id,
+            "verb": order.verb.value,
+            "callback_token": order.callback_token,
+            "outcome": "succeeded" if succeeded else "failed",
+            "password": "Correct-Horse-42" if created else None,
+            "error": None if succeeded else "the playbook failed",
+            "finished_at": datetime.now(UTC).isoformat(),
+        }
+        if order.verb.value == "PREPARE":
+            fields.update(workshop_id=order.workshop_id, student=order.student)
+        body = json.dumps(fields).encode()
         headers = signing.signed_headers(CALLBACK_SECRET.encode(), int(time.time()), body)
         return self.api("POST", "/api/agent/callbacks", body, **headers)
 
@@ -213,6 +215,39 @@ class Journeys:
         (create,) = self.orders()
         self.callback(create)
         return str(ready)
+
+    def admin(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """An admin call as API Gateway passes it on once its IAM authorizer let it through."""
+        import wod.handlers.api as api
+
+        data = json.dumps(body).encode() if body is not None else b""
+        environ = EnvironBuilder(
+            method=method, path=path, data=data, headers={"content-type": "application/json"}
+        ).get_environ()
+        event = request_to_event(Request(environ), data)
+        event["requestContext"]["authorizer"] = {"iam": {"accessKey": "AKIATRACE"}}
+        result: dict[str, Any] = self.recorder.run(
+            "ApiFunction", lambda: api.handler(event, LocalContext())
+        )
+        assert result["statusCode"] < 300, result
+        return result
+
+    def run_admin(self, ready: str) -> None:
+        from wod_contracts.catalog import load_catalog as load
+
+        self.admin("GET", "/api/admin/status")
+        self.admin("GET", "/api/admin/registrations?workshop=python-101&state=ready")
+        self.admin("POST", "/api/admin/workshops/git-101/close")
+        self.admin("POST", "/api/admin/workshops/git-101/open")
+        workshop = load([REPO_ROOT / "workshops"]).get("git-101").workshop
+        self.admin(
+            "PUT", "/api/admin/workshops/git-101", {"workshop": workshop.model_dump(mode="json")}
+        )
+        self.admin("POST", "/api/admin/sync", {"keep": ["python-101", "python-201", "git-101"]})
+        self.admin("POST", f"/api/admin/registrations/{ready}/extend", {"minutes": 5})
+        self.admin("POST", f"/api/admin/registrations/{ready}/reissue")
+        (reissue,) = self.orders()
+        self.callback(reissue)
 
     def run_lifecycle(self, registration_id: str) -> None:
         import wod.handlers.lifecycle as lifecycle
@@ -309,6 +344,7 @@ def main() -> int:
         journeys = Journeys(stack, recorder)
         journeys.reset()
         ready = journeys.run_api()
+        journeys.run_admin(ready)
         journeys.run_lifecycle(ready)
         journeys.run_mail_events()
         journeys.run_sweep()

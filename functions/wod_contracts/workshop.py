@@ -144,6 +144,14 @@ class Workshop(_Strict):
         description="Also keep the JupyterLab server of each warm seat running (memory on the "
         "hub host for each warm seat; the first click on Start then opens at once).",
     )
+    self_extension_minutes: int | None = Field(
+        default=None,
+        ge=5,
+        le=240,
+        description="Lets a participant extend their session once, by this many minutes, from "
+        "the status page while seats of this workshop are free (the reminder and the end move, "
+        "a mail says the new end). Unset: no self-extension.",
+    )
     visibility: Visibility = Visibility.PUBLIC
     active: bool = True
     backend: BackendName = "default"

@@ -25,6 +25,7 @@ from wod.adapters.guards import GuardStore
 from wod.adapters.limits import LimitStore
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.workshops import WorkshopStore
+from wod.domain.console import Extension
 from wod.domain.errors import (
     DomainFullError,
     DuplicateRegistrationError,
@@ -164,7 +165,9 @@ def test_a_claim_takes_the_student_and_records_the_holder(ports: Ports) -> None:
     workshop = new_workshop(ports)
     registration = claimed(ports, workshop)
     assert registration.student not in free_of(ports, workshop)
-    assert ports.store.get(registration.registration_id) == registration
+    stored = ports.store.get(registration.registration_id)
+    assert replace(stored, updated_at=None) == registration
+    assert stored.updated_at == registration.created_at
     assert ports.store.holder(workshop.id, registration.email) == registration.registration_id
 
 
@@ -422,6 +425,16 @@ def test_the_duplicate_notice_is_claimed_once_per_interval(ports: Ports) -> None
     assert ports.store.claim_duplicate_notice(rid, now + 601, 600)
 
 
+def test_a_duplicate_notice_not_sent_is_released_only_by_its_own_claim(ports: Ports) -> None:
+    rid = claimed(ports, new_workshop(ports)).registration_id
+    now = NOW.timestamp()
+    assert ports.store.claim_duplicate_notice(rid, now, 600)
+    ports.store.release_duplicate_notice(rid, now - 1)  # another claim's: nothing happens
+    assert not ports.store.claim_duplicate_notice(rid, now + 1, 600)
+    ports.store.release_duplicate_notice(rid, now)
+    assert ports.store.claim_duplicate_notice(rid, now + 2, 600)
+
+
 # -- guards ------------------------------------------------------------------------------------
 
 
@@ -612,3 +625,75 @@ def test_a_solution_is_used_once_in_the_limits_table(ports: Ports) -> None:
     value = f"altcha#{uuid.uuid4().hex}"
     assert ports.limits.use_once(value, NOW + timedelta(minutes=10))
     assert not ports.limits.use_once(value, NOW + timedelta(minutes=10))
+
+
+# -- the organizer's console ---------------------------------------------------------------------
+
+
+def test_a_closed_workshop_gives_no_seat_until_opened(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=2)
+    seats = ports.catalog.set_closed(workshop.id, "organizer")
+    assert seats.closed and seats.closed_reason == "organizer"
+    assert ports.catalog.get(workshop.id, consistent=True).closed_reason == "organizer"
+    with pytest.raises(SeatTakenError):
+        ports.store.claim_seat(planned(workshop, workshop.students.first))
+    assert free_of(ports, workshop) == frozenset(workshop.students.numbers())
+    ports.catalog.seed([workshop], NOW)  # a reseed keeps it closed
+    assert ports.catalog.get(workshop.id, consistent=True).closed
+    assert not ports.catalog.set_closed(workshop.id, None).closed
+    claimed(ports, workshop)
+    with pytest.raises(WorkshopNotFoundError):
+        ports.catalog.set_closed("contract-no-such-workshop", "organizer")
+
+
+def test_the_roster_filters_by_workshop_and_state(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=3)
+    first = claimed(ports, workshop, workshop.students.first)
+    second = claimed(ports, workshop, workshop.students.first + 1)
+    ports.store.apply(second, to_deploying(), NOW)
+    everyone = {r.registration_id for r in ports.store.roster(workshop.id)}
+    assert everyone == {first.registration_id, second.registration_id}
+    deploying = list(ports.store.roster(workshop.id, State.DEPLOYING))
+    assert [r.registration_id for r in deploying] == [second.registration_id]
+    assert all(r.updated_at is not None for r in deploying)
+    assert second.registration_id in {r.registration_id for r in ports.store.roster()}
+
+
+def test_an_extension_moves_the_end_only_from_the_end_read(ports: Ports) -> None:
+    workshop = new_workshop(ports)
+    registration = claimed(ports, workshop)
+    later = Extension(
+        registration.ends_at + timedelta(minutes=10),
+        registration.reminder_at + timedelta(minutes=10),
+    )
+    extended = ports.store.extend(registration, later, NOW)
+    assert (extended.ends_at, extended.reminder_at) == (later.ends_at, later.reminder_at)
+    with pytest.raises(InvalidTransitionError):  # read before the extension: stale
+        ports.store.extend(registration, later, NOW)
+    # An expiry written with the end it read loses to the extension the same way.
+    with pytest.raises(InvalidTransitionError):
+        ports.store.apply(
+            registration,
+            to_ending(State.PENDING, EndReason.EXPIRED, OrderVerb.CLEANUP, registration.ends_at),
+            NOW,
+        )
+    assert ports.store.get(registration.registration_id).state is State.PENDING
+
+
+def test_a_participant_extends_once_and_never_an_ending_session(ports: Ports) -> None:
+    workshop = new_workshop(ports, seats=2)
+    registration = claimed(ports, workshop)
+    step = timedelta(minutes=5)
+    once = Extension(registration.ends_at + step, registration.reminder_at + step)
+    extended = ports.store.extend(registration, once, NOW, by_participant=True)
+    assert extended.self_extended
+    twice = Extension(extended.ends_at + step, extended.reminder_at + step)
+    with pytest.raises(InvalidTransitionError):
+        ports.store.extend(extended, twice, NOW, by_participant=True)
+    assert ports.store.extend(extended, twice, NOW).ends_at == twice.ends_at  # an organizer may
+    other = claimed(ports, workshop, workshop.students.first + 1)
+    ports.store.apply(
+        other, to_ending(State.PENDING, EndReason.ENDED_EARLY, OrderVerb.CLEANUP), NOW
+    )
+    with pytest.raises(InvalidTransitionError):
+        ports.store.extend(other, Extension(other.ends_at + step, other.reminder_at + step), NOW)

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from wod.domain.addresses import domain_of
+from wod.domain.console import Extension
 from wod.domain.errors import (
     ConfigurationError,
     DeliveryError,
@@ -26,9 +27,10 @@ from wod.domain.errors import (
     SeatTakenError,
     WorkshopNotFoundError,
 )
+from wod.domain.metrics import Metric
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
-from wod.domain.states import FINAL, HOLDS_SEAT, State
+from wod.domain.states import CANCELLABLE, FINAL, HOLDS_SEAT, State
 from wod.domain.tokens import ANY_BACKEND
 from wod.domain.transitions import Transition
 from wod.domain.workshops import Preparation, WorkshopSeats
@@ -49,6 +51,7 @@ class _Pool:
     preparing: dict[int, Preparation] = field(default_factory=dict)
     version: int = 0
     paused_until: datetime | None = None
+    closed_reason: str | None = None
 
     def seats(self) -> WorkshopSeats:
         return WorkshopSeats(
@@ -59,6 +62,7 @@ class _Pool:
             dict(self.preparing),
             self.version,
             self.paused_until,
+            self.closed_reason,
         )
 
 
@@ -140,6 +144,15 @@ class MemoryCatalog:
         with self._tables.lock:
             return [pool.seats() for pool in self._tables.pools.values()]
 
+    def set_closed(self, workshop_id: str, reason: str | None) -> WorkshopSeats:
+        with self._tables.lock:
+            pool = self._tables.pools.get(workshop_id)
+            if pool is None:
+                raise WorkshopNotFoundError(workshop_id)
+            pool.closed_reason = reason
+            pool.version += 1
+            return pool.seats()
+
     def reserve_preparations(
         self, workshop_id: str, orders: Mapping[int, str], now: datetime, version: int
     ) -> bool:
@@ -198,7 +211,12 @@ class MemoryStore:
             if domain_cap is not None and len(holders) >= domain_cap:
                 raise DomainFullError(domain_of(registration.person))
             pool = tables.pools.get(registration.workshop_id)
-            if pool is None or not pool.workshop.active or registration.student not in pool.free:
+            if (
+                pool is None
+                or not pool.workshop.active
+                or pool.closed_reason is not None
+                or registration.student not in pool.free
+            ):
                 raise SeatTakenError(str(registration.student))
             if registration.registration_id in tables.rows:
                 raise RuntimeError("transaction cancelled: registration id exists")
@@ -219,11 +237,10 @@ class MemoryStore:
 
     @staticmethod
     def _view(row: _Row) -> Registration:
-        """The registration as read back: its stamps show as the adapter's `to_domain` does."""
+        """The registration as read back: its stamps and last change show as the adapter's
+        `to_domain` does."""
         sent = "reminder" in row.stamps
-        if row.registration.reminder_sent is sent:
-            return row.registration
-        return replace(row.registration, reminder_sent=sent)
+        return replace(row.registration, reminder_sent=sent, updated_at=row.updated_at)
 
     def get(self, registration_id: str) -> Registration:
         with self._tables.lock:
@@ -231,6 +248,18 @@ class MemoryStore:
             if row is None:
                 raise RegistrationNotFoundError(registration_id)
             return self._view(row)
+
+    def roster(
+        self, workshop_id: str | None = None, state: State | None = None
+    ) -> Iterator[Registration]:
+        with self._tables.lock:
+            found = [
+                self._view(row)
+                for row in self._tables.rows.values()
+                if (workshop_id is None or row.registration.workshop_id == workshop_id)
+                and (state is None or row.registration.state is state)
+            ]
+        yield from found
 
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
         with self._tables.lock:
@@ -293,6 +322,7 @@ class MemoryStore:
                 or stored is None
                 or stored.state not in change.sources
                 or (expected is not None and stored.order_id != expected)
+                or (change.expect_ends_at is not None and stored.ends_at != change.expect_ends_at)
             ):
                 raise InvalidTransitionError(f"{rid}: not in {sorted(change.sources)} any more")
             updated = replace(
@@ -301,6 +331,9 @@ class MemoryStore:
                 error=change.error if change.error is not None else stored.error,
                 follow_ups=stored.follow_ups | change.add_follow_ups,
                 end_reason=change.end_reason or stored.end_reason,
+                ready_at=now
+                if change.to is State.READY and stored.state is not State.READY
+                else stored.ready_at,
                 end_attempts=stored.end_attempts + (1 if change.counts_end_attempt else 0),
             )
             if change.new_order is not None:
@@ -319,7 +352,7 @@ class MemoryStore:
                     domain_guard_id(stored.workshop_id, stored.person), set()
                 ).discard(rid)
             row.registration, row.updated_at = updated, now
-        return registration.with_state(change.to) if change.releases_seat else updated
+        return registration.with_state(change.to) if change.releases_seat else self._view(row)
 
     def follow_up_done(self, registration_id: str, step: FollowUp) -> frozenset[FollowUp]:
         with self._tables.lock:
@@ -343,6 +376,35 @@ class MemoryStore:
                 return False
             row.registration = replace(stored, taken_at=now)
             return True
+
+    def extend(
+        self,
+        registration: Registration,
+        extension: Extension,
+        now: datetime,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration.registration_id)
+            stored = row.registration if row else None
+            if (
+                row is None
+                or stored is None
+                or stored.state not in CANCELLABLE
+                or stored.ends_at != registration.ends_at
+                or (by_participant and stored.self_extended)
+            ):
+                raise InvalidTransitionError(f"{registration.registration_id}: moved meanwhile")
+            row.registration = replace(
+                stored,
+                ends_at=extension.ends_at,
+                reminder_at=extension.reminder_at,
+                self_extended=stored.self_extended or by_participant,
+            )
+            row.stamps.pop("reminder", None)
+            row.stamps.pop("reminder_lease", None)
+            return self._view(row)
 
     def touch(self, registration: Registration, now: datetime) -> None:
         with self._tables.lock:
@@ -388,6 +450,12 @@ class MemoryStore:
 
     def reminder_sent(self, registration_id: str, now: float) -> None:
         self._stamp_if(registration_id, "reminder", now, None)
+
+    def release_duplicate_notice(self, registration_id: str, claimed: float) -> None:
+        with self._tables.lock:
+            row = self._tables.rows.get(registration_id)
+            if row is not None and row.stamps.get("notice") == claimed:
+                del row.stamps["notice"]
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool:
         with self._tables.lock:
@@ -500,6 +568,24 @@ class MemoryQueues(Outage):
         return [o for o in self.orders if o.registration_id == registration_id]
 
 
+class MemoryTelemetry:
+    """The Telemetry port: each metric as (name, workshop, value), in order."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[str, str, float]] = []
+
+    def count(self, metric: Metric, workshop_id: str, value: float = 1) -> None:
+        self.points.append((metric.value, workshop_id, value))
+
+    def seconds(self, metric: Metric, workshop_id: str, value: float) -> None:
+        self.points.append((metric.value, workshop_id, value))
+
+    def of(self, metric: Metric, workshop_id: str | None = None) -> list[float]:
+        return [
+            v for name, w, v in self.points if name == metric.value and workshop_id in (None, w)
+        ]
+
+
 class MemorySchedules(Outage):
     def __init__(self) -> None:
         super().__init__()
@@ -530,12 +616,14 @@ class MemoryWorld:
     queues: MemoryQueues
     schedules: MemorySchedules
     services: Services
+    telemetry: MemoryTelemetry
 
     def fire_due(self) -> list[tuple[str, ScheduleKind, str]]:
         """What the scheduler would do now: fire each due schedule once, then drop it."""
         fired = []
         for registration_id, kind in self.schedules.due(self.clock()):
-            outcome = self.services.lifecycle.fire(kind, registration_id)
+            at = self.schedules.pending.get((registration_id, kind))
+            outcome = self.services.lifecycle.fire(kind, registration_id, at)
             self.schedules.pending.pop((registration_id, kind), None)
             fired.append((registration_id, kind, outcome.value))
         return fired
@@ -557,6 +645,7 @@ def memory_world(
     catalog, store, guards = MemoryCatalog(tables), MemoryStore(tables), MemoryGuards(tables)
     catalog.seed(workshops, now)
     mailer, queues, schedules = MemoryMailer(), MemoryQueues(), MemorySchedules()
+    telemetry = MemoryTelemetry()
     clock = Clock(now)
     # Every value the services read is given, so the environment (which the integration
     # fixtures set) cannot leak in.
@@ -572,9 +661,13 @@ def memory_world(
     }
     services = wire(
         Settings(**values),  # type: ignore[arg-type]
-        Adapters(catalog, store, guards, mailer, queues, schedules, MemoryLimits(tables)),
+        Adapters(
+            catalog, store, guards, mailer, queues, schedules, MemoryLimits(tables), telemetry
+        ),
         token_key=TOKEN_KEY,
         callback_secrets=lambda: callback_secrets,
         clock=clock,
     )
-    return MemoryWorld(clock, tables, catalog, store, guards, mailer, queues, schedules, services)
+    return MemoryWorld(
+        clock, tables, catalog, store, guards, mailer, queues, schedules, services, telemetry
+    )

@@ -45,6 +45,9 @@ class WorkshopRecord(Model):
     # present (maybe empty): a claim removes its student's entry by path, which needs the map.
     preparing = MapAttribute[str, Any](default=dict)
     warm_paused_until = UTCDateTimeAttribute(null=True)
+    # Set while closed: "organizer" (wod-admin close) or "removed" (left the catalog, wod-admin
+    # sync). Seeding keeps it; the seat claim's condition refuses a closed workshop.
+    closed_reason = UnicodeAttribute(null=True)
     # Bumped by every change of the pool, so that no writer overwrites a concurrent change.
     pool_version = NumberAttribute(default=0)
     updated_at = UTCDateTimeAttribute()
@@ -92,6 +95,8 @@ class RegistrationRecord(Model):
     time_zone = UnicodeAttribute(null=True)  # absent on registrations older than the field
     language = UnicodeAttribute(null=True)
     email_key = UnicodeAttribute(null=True)  # the canonical address (older rows: none)
+    ready_at = UTCDateTimeAttribute(null=True)
+    self_extended = BooleanAttribute(null=True)
     end_attempts = NumberAttribute(null=True)  # failed or unanswered end orders
     erase_requested = BooleanAttribute(null=True)  # erase the personal fields once final
     erased_at = UTCDateTimeAttribute(null=True)  # personal fields wiped

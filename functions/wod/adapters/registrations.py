@@ -16,6 +16,7 @@ from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from wod.domain.addresses import domain_of
+from wod.domain.console import Extension
 from wod.domain.errors import (
     DomainFullError,
     DuplicateRegistrationError,
@@ -25,7 +26,7 @@ from wod.domain.errors import (
 )
 from wod.domain.locales import DEFAULT_LANGUAGE, DEFAULT_TIME_ZONE
 from wod.domain.registrations import RETENTION, EndReason, FollowUp, Registration
-from wod.domain.states import FINAL, HOLDS_SEAT, State
+from wod.domain.states import CANCELLABLE, FINAL, HOLDS_SEAT, State
 from wod.domain.transitions import Transition
 from wod_contracts.orders import OrderVerb
 
@@ -65,6 +66,9 @@ def to_domain(record: RegistrationRecord) -> Registration:
         time_zone=record.time_zone or DEFAULT_TIME_ZONE,
         language=record.language or DEFAULT_LANGUAGE,
         email_key=record.email_key or "",
+        updated_at=record.updated_at,
+        ready_at=record.ready_at,
+        self_extended=bool(record.self_extended),
         end_attempts=int(record.end_attempts or 0),
         reminder_sent=record.reminder_sent_at is not None,
         erase_requested=bool(record.erase_requested),
@@ -103,6 +107,8 @@ def _condition_of(change: Transition) -> Condition:
     condition = RegistrationRecord.state.is_in(*(state.value for state in change.sources))
     if change.expect_order_id is not None:
         condition &= RegistrationRecord.order_id == change.expect_order_id
+    if change.expect_ends_at is not None:
+        condition &= RegistrationRecord.ends_at == change.expect_ends_at
     return condition
 
 
@@ -124,6 +130,8 @@ def _actions_of(change: Transition, now: datetime) -> list[Any]:
         )
     if change.end_reason is not None:
         actions.append(RegistrationRecord.end_reason.set(change.end_reason.value))
+    if change.to is State.READY and State.READY not in change.sources:
+        actions.append(RegistrationRecord.ready_at.set(now))
     if change.counts_end_attempt:
         actions.append(RegistrationRecord.end_attempts.add(1))
     return actions
@@ -167,7 +175,8 @@ class RegistrationStore:
                         WorkshopRecord.pool_version.add(1),
                     ],
                     condition=WorkshopRecord.free_students.contains(registration.student)
-                    & (WorkshopRecord.active == True),  # noqa: E712 (a DynamoDB condition)
+                    & (WorkshopRecord.active == True)  # noqa: E712 (a DynamoDB condition)
+                    & WorkshopRecord.closed_reason.does_not_exist(),
                     return_values=ALL_OLD,
                 )
                 transaction.save(
@@ -219,6 +228,19 @@ class RegistrationStore:
         except DoesNotExist:
             return None
         return guard.registration_id
+
+    def roster(
+        self, workshop_id: str | None = None, state: State | None = None
+    ) -> Iterator[Registration]:
+        """A scan (the organizer's list, status and report: rare reads of a small table)."""
+        condition: Condition | None = None
+        if workshop_id is not None:
+            condition = RegistrationRecord.workshop_id == workshop_id
+        if state is not None:
+            by_state = RegistrationRecord.state == state.value
+            condition = by_state if condition is None else condition & by_state
+        for record in RegistrationRecord.scan(condition, consistent_read=True):
+            yield to_domain(record)
 
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
         query = RegistrationRecord.by_state.query(
@@ -350,6 +372,41 @@ class RegistrationStore:
             raise
         return True
 
+    def extend(
+        self,
+        registration: Registration,
+        extension: Extension,
+        now: datetime,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        """Move the end, if the session still runs towards the end that was read: of an
+        extension and an expiry racing, the first write wins and the other sees it."""
+        condition = RegistrationRecord.state.is_in(*(s.value for s in CANCELLABLE)) & (
+            RegistrationRecord.ends_at == registration.ends_at
+        )
+        actions: list[Any] = [
+            RegistrationRecord.ends_at.set(extension.ends_at),
+            RegistrationRecord.reminder_at.set(extension.reminder_at),
+            RegistrationRecord.expires_at.set(extension.ends_at + RETENTION),
+            # The reminder is due again before the new end.
+            RegistrationRecord.reminder_sent_at.remove(),
+            RegistrationRecord.reminder_lease_until.remove(),
+        ]
+        if by_participant:
+            condition &= RegistrationRecord.self_extended.does_not_exist()
+            actions.append(RegistrationRecord.self_extended.set(True))
+        record = RegistrationRecord(registration.registration_id)
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if condition_failed(exc):
+                raise InvalidTransitionError(
+                    f"{registration.registration_id}: ended or moved meanwhile"
+                ) from exc
+            raise
+        return to_domain(record)
+
     def touch(self, registration: Registration, now: datetime) -> None:
         """Mark a registration as just looked after, without changing its state."""
         try:
@@ -404,3 +461,14 @@ class RegistrationStore:
         field = RegistrationRecord.duplicate_notice_at
         due = field.does_not_exist() | (field < now - interval)
         return self._stamp_if(registration_id, field, now, due)
+
+    def release_duplicate_notice(self, registration_id: str, claimed: float) -> None:
+        """The notice was not sent after all: the next attempt may send it."""
+        field = RegistrationRecord.duplicate_notice_at
+        try:
+            RegistrationRecord(registration_id).update(
+                actions=[field.remove()], condition=field == claimed
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise

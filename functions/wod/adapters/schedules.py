@@ -47,7 +47,8 @@ class EventBridgeSchedules:
         return self._client or clients.scheduler()
 
     def create(self, registration_id: str, kind: ScheduleKind, when: datetime) -> None:
-        payload = {"kind": kind.value, "registration_id": registration_id}
+        # `at`: an extension moves the session's times; a schedule left from before sees it.
+        payload = {"kind": kind.value, "registration_id": registration_id, "at": when.isoformat()}
         try:
             self.client.create_schedule(
                 Name=schedule_name(registration_id, kind),

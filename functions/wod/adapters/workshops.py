@@ -40,6 +40,7 @@ def _to_seats(record: WorkshopRecord) -> WorkshopSeats:
         preparing=_preparations(record.preparing),
         version=int(record.pool_version or 0),
         warm_paused_until=record.warm_paused_until,
+        closed_reason=record.closed_reason,
     )
 
 
@@ -69,6 +70,25 @@ class WorkshopStore:
             (WorkshopRecord.active == True) & (WorkshopRecord.public == True)  # noqa: E712
         )
         return sorted((_to_seats(r) for r in records), key=lambda s: s.workshop.title.lower())
+
+    def set_closed(self, workshop_id: str, reason: str | None) -> WorkshopSeats:
+        """Close or open at once: a claim racing this write is decided by the claim's own
+        condition on `closed_reason`, whichever comes first."""
+        attribute = WorkshopRecord.closed_reason
+        record = WorkshopRecord(workshop_id)
+        try:
+            record.update(
+                actions=[
+                    attribute.set(reason) if reason is not None else attribute.remove(),
+                    WorkshopRecord.pool_version.add(1),
+                ],
+                condition=WorkshopRecord.workshop_id.exists(),
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                raise WorkshopNotFoundError(workshop_id) from exc
+            raise
+        return self.get(workshop_id, consistent=True)
 
     # -- the warm pool -------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 
-from . import agent, badges, bodies, challenges, errors, registrations, workshops
+from . import admin, agent, badges, bodies, challenges, errors, registrations, workshops
 
 API_PREFIX = "/api"
 TITLE = "Workshops-on-Demand API"
@@ -25,6 +25,7 @@ def create_app(allowed_origin: str = "*") -> APIGatewayHttpResolver:
     app.include_router(challenges.router, prefix=f"{API_PREFIX}/challenge")
     app.include_router(agent.router, prefix=f"{API_PREFIX}/agent")
     app.include_router(badges.router, prefix=f"{API_PREFIX}/badges")
+    app.include_router(admin.router, prefix=f"{API_PREFIX}/admin")
     errors.install(app)
     # The UI at /api/docs (assets served by the API; `?format=json` gives the document too).
     app.enable_swagger(path=f"{API_PREFIX}/docs", title=TITLE, version=VERSION)

@@ -158,3 +158,22 @@ def end_early(
         content_type=content_types.APPLICATION_JSON,
         body=EndRequested(registration_id=registration.registration_id, status=status),
     )
+
+
+@router.post(
+    "/<registration_id>/extension",
+    operation_id="extendRegistration",
+    summary="Extend the session once, when the workshop offers it and seats are free",
+    responses=answers(
+        {200: {"description": "The session's status with its new end"}},
+        {
+            **TOKEN_ERRORS,
+            409: "Not offered, used already or no seat free: `not_extendable`; the session "
+            "has ended: `registration_ended`",
+        },
+    ),
+)
+def extend(registration_id: RegistrationId, token: Token = None) -> RegistrationStatus:
+    services = _services()
+    services.participants.extend(registration_id, token)
+    return RegistrationStatus.of(services.participants.status(registration_id, token))

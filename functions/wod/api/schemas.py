@@ -27,6 +27,9 @@ class WorkshopSummary(BaseModel):
     tags: list[str]
     seats_total: int
     seats_available: int
+    closed: bool = Field(
+        default=False, description="Closed by the organizer: no registration is taken now."
+    )
 
     @classmethod
     def of(cls, seats: WorkshopSeats) -> WorkshopSummary:
@@ -40,7 +43,8 @@ class WorkshopSummary(BaseModel):
             kernel=w.kernel,
             tags=list(w.tags),
             seats_total=seats.seats_total,
-            seats_available=seats.seats_available,
+            seats_available=0 if seats.closed else seats.seats_available,
+            closed=seats.closed,
         )
 
 
@@ -126,6 +130,11 @@ class RegistrationStatus(BaseModel):
     language: str = Field(
         default="en", description="The language of the participant's mails (`en`, `fr`)."
     )
+    extension_minutes: int | None = Field(
+        default=None,
+        description="Minutes the participant may add once now (`POST .../extension`); "
+        "none when the workshop does not offer it, it was used, or no seat is free.",
+    )
 
     @classmethod
     def of(cls, view: StatusView) -> RegistrationStatus:
@@ -143,6 +152,7 @@ class RegistrationStatus(BaseModel):
             queue_position=view.queue_position,
             time_zone=r.time_zone,
             language=r.language,
+            extension_minutes=view.extension_minutes,
         )
 
 

@@ -11,9 +11,9 @@ from .registrations import EndReason, Registration
 from .states import State
 
 # A session counts as finished, and earns its badge, when it ran to its end or was ended by the
-# participant; one that never got going (stuck, failed, cancelled) earns none, and an erased
-# one shows none (its holder asked for their data to go).
-EARNING_REASONS = frozenset({EndReason.EXPIRED, EndReason.ENDED_EARLY})
+# participant or the organizer; one that never got going (stuck, failed, cancelled) earns none,
+# and an erased one shows none (its holder asked for their data to go).
+EARNING_REASONS = frozenset({EndReason.EXPIRED, EndReason.ENDED_EARLY, EndReason.BY_ORGANIZER})
 
 
 def earned(registration: Registration) -> bool:

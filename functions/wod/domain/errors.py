@@ -17,6 +17,24 @@ class WorkshopFullError(WodError):
     code = "workshop_full"
 
 
+class WorkshopClosedError(WodError):
+    """The organizer closed the workshop (or it left the catalog): no new registration."""
+
+    code = "workshop_closed"
+
+
+class NotExtendableError(WodError):
+    """The session cannot be extended now (not allowed, used already, or no seat to spare)."""
+
+    code = "not_extendable"
+
+
+class ForbiddenCallerError(WodError):
+    """An admin route reached without the IAM authorizer's identity (a misrouted request)."""
+
+    code = "forbidden"
+
+
 class RegistrationNotFoundError(WodError):
     code = "registration_not_found"
 

@@ -52,6 +52,7 @@ class EndReason(StrEnum):
     EXPIRED = "expired"
     ENDED_EARLY = "ended_early"
     STUCK = "stuck"  # never became ready in time: the participant got an apology
+    BY_ORGANIZER = "by_organizer"  # ended from the organizer's console (`wod-admin end`)
 
 
 def new_id() -> str:
@@ -84,6 +85,9 @@ class Registration:
     # The canonical address (`addresses.canonical_address`): what "one person, one seat"
     # compares. Empty on registrations made before it was kept: their guard used `email`.
     email_key: str = ""
+    updated_at: datetime | None = None  # the last change (the end of a finished session)
+    ready_at: datetime | None = None  # when the credentials were first mailed
+    self_extended: bool = False  # the participant used the workshop's one self-extension
     end_attempts: int = 0  # end orders that failed or went unanswered (each had its own id)
     reminder_sent: bool = False  # SES accepted the reminder
     erase_requested: bool = False  # the participant asked: their data goes when the seat is back

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from wod_contracts.orders import OrderVerb
 
@@ -35,6 +36,8 @@ class Transition:
     error: str | None = None
     add_follow_ups: frozenset[FollowUp] = frozenset()
     end_reason: EndReason | None = None
+    # The stored end must still be this one (an expiry loses to an extension written first).
+    expect_ends_at: datetime | None = None
     counts_end_attempt: bool = False  # a failed end order: the attempt counter goes up
 
     def __post_init__(self) -> None:
@@ -68,14 +71,18 @@ def to_ready(order_id: str) -> Transition:
     )
 
 
-def to_ending(current: State, reason: EndReason, verb: OrderVerb) -> Transition:
-    """The session ends: a new CLEANUP or RESET order becomes current and must be queued."""
+def to_ending(
+    current: State, reason: EndReason, verb: OrderVerb, expect_ends_at: datetime | None = None
+) -> Transition:
+    """The session ends: a new CLEANUP or RESET order becomes current and must be queued. An
+    expiry names the end it is due for, so an extension written meanwhile wins."""
     return Transition(
         State.ENDING,
         _from(current),
         new_order=NewOrder(new_id(), verb),
         add_follow_ups=frozenset({FollowUp.END_ORDER}),
         end_reason=reason,
+        expect_ends_at=expect_ends_at,
     )
 
 

@@ -30,6 +30,13 @@ class WorkshopSeats:
     version: int = 0
     # After a failed PREPARE, no new one is sent before this time (a broken setup is not hammered).
     warm_paused_until: datetime | None = None
+    # Closed by the organizer (`organizer`) or because it left the catalog (`removed`): listed
+    # as closed, and no seat is claimed (the claim itself checks it, so no race lets one in).
+    closed_reason: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_reason is not None
 
     @property
     def seats_total(self) -> int:
@@ -46,6 +53,8 @@ class WorkshopSeats:
     def to_prepare(self, now: datetime) -> list[int]:
         """The cold free students to prepare now to bring the warm pool to its target."""
         if self.warm_paused_until is not None and now < self.warm_paused_until:
+            return []
+        if self.closed:  # nobody can take a seat: preparing one would only cost the backend
             return []
         deficit = self.workshop.warm_target - len(self.warm_students) - len(self.preparing)
         if deficit <= 0:

@@ -16,9 +16,8 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import strtobool
 
+from wod.domain.metrics import NAMESPACE
 from wod.mail.addresses import redact
-
-NAMESPACE = "WorkshopsOnDemand"
 
 F = TypeVar("F")
 

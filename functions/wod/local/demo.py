@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         backend.start_agent(stack, config)
         start_periodic_jobs(stack, args.sweep_every, stop)
+        # wod-admin's default is this demo on 8080 (or WOD_DEMO_PORT).
+        console_url = "" if args.port == 8080 else f" --url {stack.base_url}"
         print(
             "\nWorkshops-on-Demand runs locally:\n"
             f"  catalog   {stack.base_url}\n"
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  inbox     {stack.base_url}_inbox/\n"
             f"  hub       {hub.url}/   (students log in with the mailed password)\n"
             f"  agent     http://127.0.0.1:{agent_port}/healthz and /metrics\n"
+            f"  console   .venv/bin/wod-admin watch{console_url}   (organizers)\n"
             f"  logs      {stack.log_dir}\n"
             "Ctrl-C stops everything.",
             flush=True,

@@ -29,7 +29,7 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import inbox
+from . import iam, inbox
 from .events import LocalContext, lambda_error, request_to_event, result_to_response
 
 MAX_BODY = 64 * 1024
@@ -37,6 +37,9 @@ TOO_LARGE = {"error": "payload_too_large", "message": "The body is too large."}
 # What API Gateway answers a throttled request (its own body, not the API's ErrorBody).
 THROTTLED = {"message": "Too Many Requests"}
 CALLBACK_ROUTE = "/api/agent/callbacks"
+# What API Gateway answers when its IAM authorizer refuses a request.
+FORBIDDEN = {"message": "Forbidden"}
+ADMIN_PREFIX = "/api/admin"
 logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -89,6 +92,15 @@ class Throttles:
         return self.public.take()
 
 
+def path_is_admin(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def local_keys() -> dict[str, str]:
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    return {key: secret} if key and secret else {}
+
+
 def _json(status: int, payload: Any) -> Response:
     return Response(json.dumps(payload), status=status, content_type="application/json")
 
@@ -100,9 +112,12 @@ class Gateway:
         aws_endpoint: str,
         site_dir: Path | None,
         throttles: Throttles | None = None,
+        known_keys: dict[str, str] | None = None,
     ) -> None:
         self.throttles = throttles
         self.handler = handler
+        # Who may call the admin routes: the local stack's test credentials (its environment).
+        self.known_keys = known_keys if known_keys is not None else local_keys()
         self.aws_endpoint = aws_endpoint
         self.site_dir = site_dir.resolve() if site_dir else None
 
@@ -133,13 +148,30 @@ class Gateway:
         body = request.stream.read(MAX_BODY + 1)
         if len(body) > MAX_BODY:
             return _json(413, TOO_LARGE)
+        event = request_to_event(request, body)
+        if path_is_admin(request.path):
+            identity = self.authorize(request, body)
+            if identity is None:
+                return _json(403, FORBIDDEN)
+            event["requestContext"]["authorizer"] = {"iam": identity}
         try:
-            result = self.handler(request_to_event(request, body), LocalContext())
+            result = self.handler(event, LocalContext())
         except Exception:
             # What API Gateway answers when the function fails; the trace goes to our log.
             logger.exception("the handler raised")
             return lambda_error()
         return result_to_response(result)
+
+    def authorize(self, request: Request, body: bytes) -> dict[str, Any] | None:
+        """The IAM authorizer of the admin routes: the caller's identity, or None (403)."""
+        raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+        url = f"{request.scheme}://{request.host}{raw_uri or request.full_path}"
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        try:
+            return iam.verify(request.method, url, headers, body, self.known_keys)
+        except iam.SignatureRejectedError as exc:
+            logger.warning("admin request refused: %s", exc)
+            return None
 
     def static(self, path: str) -> Response:
         if self.site_dir is None or not self.site_dir.is_dir():

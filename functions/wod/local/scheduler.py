@@ -61,7 +61,10 @@ class SchedulerRunner:
             if when is None or when > now:
                 continue
             payload = json.loads(schedule["Target"]["Input"])
-            outcome = self.lifecycle.fire(ScheduleKind(payload["kind"]), payload["registration_id"])
+            made_for = datetime.fromisoformat(payload["at"]) if payload.get("at") else None
+            outcome = self.lifecycle.fire(
+                ScheduleKind(payload["kind"]), payload["registration_id"], made_for
+            )
             self.client.delete_schedule(Name=name, GroupName=self.group)
             fired.append((name, outcome))
         return fired

@@ -30,6 +30,7 @@ class MailKind(StrEnum):
     REMINDER = "reminder"
     THANKS = "thanks"
     APOLOGY = "apology"
+    EXTENDED = "extended"
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -95,6 +96,10 @@ def subject_of(kind: MailKind, title: str, language: str, minutes: int = 0) -> s
     if kind is MailKind.REMINDER:
         pattern = gettext.ngettext(
             "{title} ends in {minutes} minute", "{title} ends in {minutes} minutes", minutes
+        )
+    elif kind is MailKind.EXTENDED:
+        pattern = gettext.ngettext(
+            "{title}: {minutes} more minute", "{title}: {minutes} more minutes", minutes
         )
     else:
         pattern = gettext.gettext(SUBJECTS[kind])

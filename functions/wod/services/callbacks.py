@@ -25,6 +25,7 @@ from wod.domain.errors import (
     UnauthorizedCallbackError,
     WorkshopNotFoundError,
 )
+from wod.domain.metrics import Metric
 from wod.domain.registrations import EndReason, FollowUp, Registration
 from wod.domain.states import State
 from wod.domain.tokens import ANY_BACKEND
@@ -37,7 +38,7 @@ from wod_contracts.orders import OrderVerb
 from .erasure import Erasure
 from .links import Hubs
 from .notifications import Notifier
-from .ports import Catalog, Clock, Guards, Ledger
+from .ports import Catalog, Clock, Guards, Ledger, Telemetry
 from .sessions import Sessions
 from .warm_seats import WarmSeats
 
@@ -70,7 +71,9 @@ class CallbackService:
         hubs: Hubs,
         token_key: bytes,
         clock: Clock,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry
         self._secrets = secrets
         self._erasure = erasure
         self._warm_seats = warm_seats
@@ -90,6 +93,8 @@ class CallbackService:
         registration = self._authorize(callback)
         _check_signer(signer, registration.backend, callback)
         self._guards.seen(registration.backend, self._clock())
+        if callback.outcome is Outcome.FAILED:
+            self._count(Metric.FAILED_ORDERS, registration.workshop_id)
         if callback.outcome is Outcome.STARTED:
             return self._started(registration, callback)
         if callback.verb is OrderVerb.CREATE:
@@ -113,6 +118,10 @@ class CallbackService:
         if retried.order_id == callback.order_id:  # another writer moved it first
             raise OrderNotCurrentError(callback.order_id)
         return _answer(retried, callback)
+
+    def _count(self, metric: Metric, workshop_id: str) -> None:
+        if self._telemetry is not None:
+            self._telemetry.count(metric, workshop_id)
 
     # -- authentication ------------------------------------------------------------------------
 
@@ -173,6 +182,7 @@ class CallbackService:
             if not self._warm_seats.prepared(*args):
                 raise OrderNotCurrentError(callback.order_id)
             return Answer(callback.order_id, "warm")
+        self._count(Metric.FAILED_ORDERS, callback.workshop_id)
         logger.error(
             "the backend could not prepare a seat",
             workshop_id=callback.workshop_id,
@@ -192,6 +202,9 @@ class CallbackService:
     def _created(self, registration: Registration, callback: AgentCallback) -> Registration:
         try:
             ready = self._ledger.apply(registration, to_ready(callback.order_id), self._clock())
+            if ready.ready_at is not None and self._telemetry is not None:
+                waited = (ready.ready_at - ready.created_at).total_seconds()
+                self._telemetry.seconds(Metric.TIME_TO_CREDENTIALS, ready.workshop_id, waited)
         except InvalidTransitionError:
             ready = self._ledger.get(registration.registration_id)
             # A retried callback whose mail failed the first time may mail now; nothing else.

@@ -7,6 +7,7 @@ sent only once SES accepted it; the sweep sends one that failed.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger
@@ -36,6 +37,7 @@ class Fired(StrEnum):
     MAIL_FAILED = "mail_failed"  # SES refused or failed: still owed, the sweep tries again
     ENDING = "ending"
     GONE = "gone"  # the registration's data is gone (retention)
+    MOVED = "moved"  # the session was extended: its end is later now
     SKIPPED_PENDING = "skipped_pending"
     SKIPPED_DEPLOYING = "skipped_deploying"
     SKIPPED_READY = "skipped_ready"
@@ -70,18 +72,22 @@ class Lifecycle:
         self._hubs = hubs
         self._clock = clock
 
-    def fire(self, kind: ScheduleKind, registration_id: str) -> Fired:
+    def fire(self, kind: ScheduleKind, registration_id: str, at: datetime | None = None) -> Fired:
+        """`at`: the time the schedule was made for (schedules made before it was carried
+        have none); a schedule whose time the session no longer has was moved by an extension."""
         try:
             if kind is ScheduleKind.REMINDER:
-                return self.remind(registration_id)
-            return self.expire(registration_id)
+                return self.remind(registration_id, at)
+            return self.expire(registration_id, at)
         except RegistrationNotFoundError:
             return Fired.GONE
 
-    def remind(self, registration_id: str) -> Fired:
+    def remind(self, registration_id: str, at: datetime | None = None) -> Fired:
         registration = self._registrations.get(registration_id)
         if registration.state is not State.READY:
             return Fired.skipped(registration.state)
+        if at is not None and at != registration.reminder_at:
+            return Fired.MOVED
         now = self._clock()
         lease = REMINDER_LEASE_SECONDS
         if not self._stamps.claim_reminder(registration_id, now.timestamp(), lease):
@@ -103,10 +109,15 @@ class Lifecycle:
         logger.info("reminder sent", registration_id=registration_id)
         return Fired.REMINDED
 
-    def expire(self, registration_id: str) -> Fired:
+    def expire(self, registration_id: str, at: datetime | None = None) -> Fired:
         registration = self._registrations.get(registration_id)
         if registration.state not in CANCELLABLE:
             return Fired.skipped(registration.state)
+        if at is not None and at != registration.ends_at:
+            return Fired.MOVED  # extended after this schedule was made: the new one ends it
         workshop = self._catalog.get(registration.workshop_id).workshop
-        self._sessions.end(registration, EndReason.EXPIRED, end_verb(workshop))
-        return Fired.ENDING
+        ending = self._sessions.end(registration, EndReason.EXPIRED, end_verb(workshop))
+        if ending.state is State.ENDING and ending.end_reason is EndReason.EXPIRED:
+            return Fired.ENDING
+        # Another writer came first: an extension (still running), or an end.
+        return Fired.MOVED if ending.state in CANCELLABLE else Fired.skipped(ending.state)

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 
 from wod.domain import tokens
 from wod.domain.errors import DeliveryError
+from wod.domain.metrics import Metric
 from wod.domain.registrations import Registration
 from wod.mail.addresses import UndeliverableAddressError
 from wod.mail.dates import participant_time
@@ -18,7 +19,7 @@ from wod_contracts.branding import Branding
 from wod_contracts.workshop import Workshop
 
 from .links import Links
-from .ports import Clock, Mailer
+from .ports import Clock, Mailer, Telemetry
 
 logger = Logger(child=True)
 
@@ -33,8 +34,10 @@ class Notifier:
         clock: Clock,
         suppressed: Callable[[str], bool] = lambda _: False,
         mail_allowed: Callable[[str], bool] = lambda _: True,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._mail_allowed = mail_allowed
+        self._telemetry = telemetry
         self.branding = branding
         self.links = links
         self._mailer = mailer
@@ -84,7 +87,10 @@ class Notifier:
                 registration_id=registration.registration_id,
             )
             return None
-        return self._mailer.send(message)
+        sent = self._mailer.send(message)
+        if kind is MailKind.APOLOGY and self._telemetry is not None:
+            self._telemetry.count(Metric.APOLOGIES, workshop.id)
+        return sent
 
     def send_best_effort(
         self, kind: MailKind, registration: Registration, workshop: Workshop, **extra: Any

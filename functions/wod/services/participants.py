@@ -7,9 +7,15 @@ from dataclasses import dataclass
 
 from wod.domain import tokens
 from wod.domain.badges import earned
-from wod.domain.errors import AlreadyEndedError, RegistrationNotFoundError
+from wod.domain.errors import (
+    AlreadyEndedError,
+    InvalidTransitionError,
+    NotExtendableError,
+    RegistrationNotFoundError,
+)
 from wod.domain.registrations import EndReason, Registration, end_verb
 from wod.domain.states import CANCELLABLE, State
+from wod.domain.workshops import WorkshopSeats
 from wod_contracts.workshop import Workshop
 
 from .links import Hubs
@@ -23,6 +29,7 @@ class StatusView:
     workshop: Workshop
     start_url: str | None
     queue_position: int | None = None
+    extension_minutes: int | None = None  # what the participant may add now, if anything
 
 
 class Participants:
@@ -54,11 +61,46 @@ class Participants:
 
     def status(self, registration_id: str, token: str | None) -> StatusView:
         registration = self.authorized(registration_id, token)
-        workshop = self._catalog.get(registration.workshop_id).workshop
+        seats = self._catalog.get(registration.workshop_id)
+        workshop = seats.workshop
         start_url = None
         if registration.state is State.READY and self._hubs.knows(registration.backend):
             start_url = self._hubs.start(registration.backend)
-        return StatusView(registration, workshop, start_url, self._queue_position(registration))
+        return StatusView(
+            registration,
+            workshop,
+            start_url,
+            self._queue_position(registration),
+            self._extension_offer(registration, seats),
+        )
+
+    @staticmethod
+    def _extension_offer(registration: Registration, seats: WorkshopSeats) -> int | None:
+        """The workshop's self-extension, if this session may still take it: once, while it
+        runs, and while a seat of the workshop is free (nobody waits for this one)."""
+        minutes = seats.workshop.self_extension_minutes
+        if minutes is None or registration.self_extended or registration.state not in CANCELLABLE:
+            return None
+        return minutes if seats.seats_available > 0 else None
+
+    def extend(self, registration_id: str, token: str | None) -> Registration:
+        """The participant's one extension (see `_extension_offer`); NotExtendableError if the
+        workshop does not offer it, it was used, or no seat is free."""
+        registration = self.authorized(registration_id, token)
+        if registration.state not in CANCELLABLE:
+            raise AlreadyEndedError(registration_id)
+        seats = self._catalog.get(registration.workshop_id)
+        minutes = self._extension_offer(registration, seats)
+        if minutes is None:
+            raise NotExtendableError(registration_id)
+        workshop = seats.workshop
+        try:
+            return self._sessions.extend(registration, minutes, workshop, by_participant=True)
+        except InvalidTransitionError:
+            latest = self._registrations.get(registration_id)
+            if latest.state not in CANCELLABLE:
+                raise AlreadyEndedError(registration_id) from None
+            raise NotExtendableError(registration_id) from None
 
     def _queue_position(self, registration: Registration) -> int | None:
         """How many seats of the same backend the agent will take before this one."""

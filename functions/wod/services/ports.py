@@ -7,17 +7,20 @@ Scheduler adapters implement them, and so do the in-memory twins of the unit tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
+from wod.domain.console import Extension
+from wod.domain.metrics import Metric
 from wod.domain.registrations import FollowUp, Registration
 from wod.domain.schedules import ScheduleKind
 from wod.domain.states import State
 from wod.domain.transitions import Transition
 from wod.domain.workshops import WorkshopSeats
 from wod_contracts.orders import Order
+from wod_contracts.workshop import Workshop
 
 Clock = Callable[[], datetime]
 
@@ -26,6 +29,13 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str:
         """Hand a built message to the mail service; its message id. Raises DeliveryError."""
         ...
+
+
+class Telemetry(Protocol):
+    """Business metrics, per workshop (CloudWatch EMF in the cloud)."""
+
+    def count(self, metric: Metric, workshop_id: str, value: float = 1) -> None: ...
+    def seconds(self, metric: Metric, workshop_id: str, value: float) -> None: ...
 
 
 class OrderQueues(Protocol):
@@ -44,6 +54,21 @@ class Catalog(Protocol):
 
     def get(self, workshop_id: str, *, consistent: bool = False) -> WorkshopSeats: ...
     def listed(self) -> list[WorkshopSeats]: ...
+
+
+class CatalogAdmin(Protocol):
+    """What the organizer changes in the catalog while the event runs."""
+
+    def seed(
+        self, workshops: Iterable[Workshop], now: datetime, badges: Mapping[str, str] | None = None
+    ) -> None:
+        """Write workshops' definitions without disturbing seats in use (new ones start open)."""
+        ...
+
+    def set_closed(self, workshop_id: str, reason: str | None) -> WorkshopSeats:
+        """Close (a reason) or open (None) a workshop; its pool as stored afterwards. Raises
+        WorkshopNotFoundError."""
+        ...
 
 
 class WarmPool(Protocol):
@@ -110,6 +135,27 @@ class Ledger(RegistrationReader, Protocol):
         """The agent took the current order of a seat on its way (once); False otherwise."""
         ...
 
+    def extend(
+        self,
+        registration: Registration,
+        extension: Extension,
+        now: datetime,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        """Move the end (and the reminder, to be mailed again) if the stored registration still
+        holds its seat short of ending and still ends at `registration.ends_at`; a participant's
+        extension only once. Returns it as stored. Raises InvalidTransitionError."""
+        ...
+
+
+class Roster(Protocol):
+    def roster(
+        self, workshop_id: str | None = None, state: State | None = None
+    ) -> Iterator[Registration]:
+        """Every registration kept (of a workshop, in a state), in no particular order."""
+        ...
+
 
 class Backlog(Protocol):
     def in_state(self, state: State, changed_before: datetime) -> Iterator[Registration]:
@@ -130,6 +176,9 @@ class Stamps(Protocol):
         ...
 
     def claim_duplicate_notice(self, registration_id: str, now: float, interval: int) -> bool: ...
+    def release_duplicate_notice(self, registration_id: str, claimed: float) -> None:
+        """Undo a claim whose mail SES did not take (if it is still that claim)."""
+        ...
 
 
 class OneTimeGuards(Protocol):
@@ -174,7 +223,7 @@ class PersonalData(RegistrationReader, Protocol):
         ...
 
 
-class Store(SeatClaims, Ledger, Backlog, Stamps, PersonalData, Protocol):
+class Store(SeatClaims, Ledger, Backlog, Stamps, PersonalData, Roster, Protocol):
     """Every registration port at once: what the DynamoDB adapter and its twin implement."""
 
 
@@ -186,5 +235,5 @@ class Limits(Counters, OneTimeGuards, Protocol):
     """The limits table's ports: abuse counters and proof-of-work solutions used once."""
 
 
-class Pools(Catalog, WarmPool, Protocol):
+class Pools(Catalog, WarmPool, CatalogAdmin, Protocol):
     """The workshops table's ports."""

@@ -17,9 +17,11 @@ from wod.domain.errors import (
     DuplicateRegistrationError,
     SeatTakenError,
     SuppressedAddressError,
+    WorkshopClosedError,
     WorkshopFullError,
     WorkshopNotFoundError,
 )
+from wod.domain.metrics import Metric
 from wod.domain.participants import RegistrationRequest
 from wod.domain.registrations import Registration, choose_student, plan_registration
 from wod.mail.render import MailKind
@@ -27,7 +29,15 @@ from wod_contracts.workshop import Workshop
 
 from .follow_ups import FollowUps
 from .notifications import Notifier
-from .ports import Catalog, Clock, RegistrationReader, SeatClaims, Stamps, Suppressions
+from .ports import (
+    Catalog,
+    Clock,
+    RegistrationReader,
+    SeatClaims,
+    Stamps,
+    Suppressions,
+    Telemetry,
+)
 from .warm_seats import WarmSeats
 
 logger = Logger(child=True)
@@ -54,12 +64,14 @@ class Registrar:
         follow_ups: FollowUps,
         warm_seats: WarmSeats,
         clock: Clock,
+        telemetry: Telemetry | None = None,
         duplicate_notice_interval: int = 600,
         domain_cap: int = 0,
         exempt_domains: tuple[str, ...] = (),
     ) -> None:
         self._domain_cap = domain_cap
         self._exempt_domains = exempt_domains
+        self._telemetry = telemetry
         self._warm_seats = warm_seats
         self._catalog = catalog
         self._claims = claims
@@ -83,12 +95,15 @@ class Registrar:
         # Every failed claim means another participant took a seat (or left the guard), so the
         # loop ends: the pool empties or a claim succeeds. The bound only guards against bugs.
         for _ in range(2 * seats.workshop.capacity + 10):
+            if seats.closed:  # also after a lost claim: a close may be why it was lost
+                raise WorkshopClosedError(request.workshop_id)
             try:
                 student = choose_student(seats.free_students, seats.warm_students)
             except WorkshopFullError:
                 holder = self._claims.holder(request.workshop_id, person)
                 if holder:
                     return self._duplicate(holder, seats.workshop)
+                self._count(Metric.WORKSHOP_FULL, request.workshop_id)
                 raise
             registration = plan_registration(
                 request,
@@ -111,16 +126,24 @@ class Registrar:
                 student=student,
                 warm=registration.warm_seat,
             )
+            self._count(Metric.REGISTRATIONS, request.workshop_id)
             registered = self._follow_ups.finish(registration, seats.workshop)
             self._warm_seats.top_up(request.workshop_id)  # prepare a seat for the next one
             return Outcome(registered, duplicate=False)
         raise WorkshopFullError(request.workshop_id)
+
+    def _count(self, metric: Metric, workshop_id: str) -> None:
+        if self._telemetry is not None:
+            self._telemetry.count(metric, workshop_id)
 
     def _duplicate(self, registration_id: str, workshop: Workshop) -> Outcome:
         registration = self._registrations.get(registration_id)
         now = self._clock().timestamp()
         if self._stamps.claim_duplicate_notice(
             registration_id, now, self._duplicate_notice_interval
+        ) and not self._notifier.send_best_effort(
+            MailKind.ALREADY_REGISTERED, registration, workshop
         ):
-            self._notifier.send_best_effort(MailKind.ALREADY_REGISTERED, registration, workshop)
+            # Not sent: counted only once SES takes it, so the next attempt may send it.
+            self._stamps.release_duplicate_notice(registration_id, now)
         return Outcome(registration, duplicate=True)

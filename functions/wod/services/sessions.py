@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from wod.domain import tokens
+from wod.domain.console import plan_extension
 from wod.domain.errors import AlreadyEndedError, DeliveryError, InvalidTransitionError
 from wod.domain.registrations import MAX_END_ATTEMPTS, EndReason, Registration
 from wod.domain.schedules import ScheduleKind
@@ -17,6 +18,7 @@ from wod.domain.states import CANCELLABLE, State
 from wod.domain.transitions import to_end_retried, to_ending, to_reissued
 from wod.mail.render import MailKind
 from wod_contracts.orders import OrderVerb
+from wod_contracts.workshop import Workshop
 
 from .follow_ups import FollowUps
 from .notifications import Notifier
@@ -49,21 +51,66 @@ class Sessions:
         """Queue the order that wipes (or resets) the seat; the seat is freed by its callback.
 
         Conditional on the state read: if another writer moved the registration meanwhile,
-        the latest state decides (an ending or ended session is left alone)."""
+        the latest state decides (an ending or ended session is left alone). An expiry is also
+        conditional on the end read: an extension written first wins, and this does nothing."""
         workshop = self._catalog.get(registration.workshop_id).workshop
+        expect_ends_at = registration.ends_at if reason is EndReason.EXPIRED else None
         try:
             ending = self._ledger.apply(
-                registration, to_ending(registration.state, reason, verb), self._clock()
+                registration,
+                to_ending(registration.state, reason, verb, expect_ends_at),
+                self._clock(),
             )
         except InvalidTransitionError:
             latest = self._ledger.get(registration.registration_id)
-            if latest.state in CANCELLABLE:
+            moved = expect_ends_at is not None and latest.ends_at != expect_ends_at
+            if latest.state in CANCELLABLE and not moved:
                 return self.end(latest, reason, verb)
             return latest
         if reason is not EndReason.EXPIRED:  # an expiry's own schedule has fired already
             self.unschedule(registration.registration_id)
         logger.info("session ending", registration_id=ending.registration_id, reason=reason.value)
         return self._follow_ups.finish(ending, workshop)
+
+    def extend(
+        self,
+        registration: Registration,
+        minutes: int,
+        workshop: Workshop,
+        *,
+        by_participant: bool = False,
+    ) -> Registration:
+        """Move the end by `minutes`: the stored end first (conditional on the end read, so a
+        racing expiry and this never both win), then the schedules, then the mail with the new
+        end. Raises InvalidTransitionError if the session ended or moved meanwhile."""
+        extension = plan_extension(registration, minutes, workshop.reminder_minutes)
+        extended = self._ledger.extend(
+            registration, extension, self._clock(), by_participant=by_participant
+        )
+        self.reschedule(extended)
+        self._notifier.send_best_effort(MailKind.EXTENDED, extended, workshop, minutes=minutes)
+        logger.info(
+            "session extended",
+            registration_id=extended.registration_id,
+            minutes=minutes,
+            by_participant=by_participant,
+        )
+        return extended
+
+    def reschedule(self, registration: Registration) -> None:
+        """The reminder and expiry at the registration's (new) times. A schedule that stays
+        behind (a failed delete) finds the end moved and does nothing; the sweep ends a session
+        whose expiry was lost."""
+        self.unschedule(registration.registration_id)
+        when = {
+            ScheduleKind.REMINDER: registration.reminder_at,
+            ScheduleKind.EXPIRY: registration.ends_at,
+        }
+        for kind, at in when.items():
+            try:
+                self._schedules.create(registration.registration_id, kind, at)
+            except DeliveryError:
+                logger.warning("schedule not created", registration_id=registration.registration_id)
 
     def retry_end(
         self, registration: Registration, error: str, *, queue_if_escalated: bool = False

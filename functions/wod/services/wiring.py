@@ -19,6 +19,7 @@ from wod.adapters.orders import SqsOrderQueues
 from wod.adapters.registrations import RegistrationStore
 from wod.adapters.schedules import EventBridgeSchedules
 from wod.adapters.secrets import callback_secrets, token_key
+from wod.adapters.telemetry import EmfTelemetry
 from wod.adapters.workshops import WorkshopStore
 from wod.domain.limits import Limit
 from wod.settings import Settings, get_settings
@@ -26,6 +27,7 @@ from wod_contracts.branding import Branding, load_branding
 
 from .callbacks import CallbackService
 from .challenges import Challenges, challenge_key
+from .console import Console
 from .erasure import Erasure
 from .follow_ups import FollowUps
 from .lifecycle import Lifecycle
@@ -34,7 +36,17 @@ from .mail_events import MailEvents
 from .notifications import Notifier
 from .orders import OrderDesk
 from .participants import Participants
-from .ports import Clock, Guards, Limits, Mailer, OrderQueues, Pools, Schedules, Store
+from .ports import (
+    Clock,
+    Guards,
+    Limits,
+    Mailer,
+    OrderQueues,
+    Pools,
+    Schedules,
+    Store,
+    Telemetry,
+)
 from .registrations import Registrar
 from .sessions import Sessions
 from .sweep import Sweeper, SweepTimings
@@ -57,6 +69,7 @@ class Adapters:
     queues: OrderQueues
     schedules: Schedules
     limits: Limits
+    telemetry: Telemetry
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,7 @@ class Services:
     mail_events: MailEvents
     challenges: Challenges
     throttle: Throttle
+    console: Console
 
     @property
     def workshops(self) -> Pools:
@@ -112,6 +126,7 @@ def real_adapters(settings: Settings, store: Store | None = None) -> Adapters:
             settings.scheduler_group, settings.lifecycle_function_arn, settings.scheduler_role_arn
         ),
         limits=LimitStore(),
+        telemetry=EmfTelemetry(),
     )
 
 
@@ -138,6 +153,7 @@ def wire(
         clock,
         suppressed=adapters.guards.is_suppressed,
         mail_allowed=throttle.allow_mail,
+        telemetry=adapters.telemetry,
     )
     orders = OrderDesk(adapters.queues, token_key, clock)
     follow_ups = FollowUps(
@@ -168,6 +184,7 @@ def wire(
         follow_ups=follow_ups,
         warm_seats=warm_seats,
         clock=clock,
+        telemetry=adapters.telemetry,
         duplicate_notice_interval=settings.duplicate_notice_interval_seconds,
         domain_cap=settings.domain_cap_per_workshop,
         exempt_domains=tuple(settings.domain_cap_exempt),
@@ -200,6 +217,7 @@ def wire(
         hubs=hubs,
         token_key=token_key,
         clock=clock,
+        telemetry=adapters.telemetry,
     )
     lifecycle = Lifecycle(
         registrations=store,
@@ -250,6 +268,13 @@ def wire(
             lifetime_seconds=settings.altcha_lifetime_seconds,
         ),
         throttle=throttle,
+        console=Console(
+            catalog=catalog,
+            roster=store,
+            ledger=store,
+            sessions=sessions,
+            clock=clock,
+        ),
     )
 
 

@@ -78,6 +78,7 @@ def extra_workshops(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "summary": "A five-seat workshop whose seats the browser tests watch change.",
         "students": {"first": 9011, "last": 9015},
         "level": "intermediate",
+        "self_extension_minutes": 15,
     }
     for workshop in (data, small):
         directory = root / str(workshop["id"])

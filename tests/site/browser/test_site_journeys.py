@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -223,10 +224,72 @@ def test_register_then_follow_the_status_page_from_the_welcome_mail(
     assert after["status"] in ("ending", "ended")
 
 
+def test_a_participant_extends_once_from_the_status_page(
+    site: Any, order_log: Any, page: Page, shot, wait_for_mail, unique_email
+) -> None:
+    from wod.domain import tokens
+    from wod.settings import Settings
+
+    email = unique_email("extend")
+    response = register_via_api(site, SMALL_ID, email)
+    assert response.status_code == 202, response.text
+    registration_id = response.json()["registration_id"]
+    report_deployed(site, order_log, registration_id)
+    token = tokens.status_token(Settings().token_key_bytes, registration_id)
+    before = requests.get(
+        f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
+    ).json()
+    page.goto(f"{site.base_url}status/?id={registration_id}&token={token}")
+    ends = page.locator(".wod-status__ends time")
+    expect(ends).to_have_attribute("datetime", before["ends_at"])
+    page.get_by_role("button", name="Add 15 minutes").click()
+    expect(ends).not_to_have_attribute("datetime", before["ends_at"])
+    expect(page.get_by_role("button", name="Add 15 minutes")).to_have_count(0)
+    shot(page, "status-extended")
+    after = requests.get(
+        f"{site.api_url}registrations/{registration_id}", params={"token": token}, timeout=30
+    ).json()
+    moved = datetime.fromisoformat(after["ends_at"]) - datetime.fromisoformat(before["ends_at"])
+    assert moved == timedelta(minutes=15) and after["extension_minutes"] is None
+    mail = wait_for_mail(email, "15 more minutes")
+    assert mail["kind"] == "extended"
+    again = requests.post(
+        f"{site.api_url}registrations/{registration_id}/extension",
+        params={"token": token},
+        timeout=30,
+    )
+    assert again.status_code == 409 and again.json()["error"] == "not_extendable"
+
+
 def test_a_wrong_token_is_not_found(site: Any, page: Page) -> None:
     page.goto(site.base_url + "status/?id=" + "0" * 32 + "&token=wrong")
 
     expect(page.locator("[data-wod-status-message]")).to_contain_text("cannot find")
+
+
+def test_a_workshop_closed_by_the_organizer_says_so_on_the_card_and_the_form(
+    site: Any, page: Page, shot, unique_email
+) -> None:
+    from botocore.credentials import ReadOnlyCredentials
+
+    from wod_admin.client import AdminClient
+
+    admin = AdminClient(site.base_url, ReadOnlyCredentials("local", "local", None), "us-east-1")
+    admin.close(SMALL_ID)
+    try:
+        page.goto(site.base_url)
+        card = page.locator(f'[data-wod-workshop="{SMALL_ID}"]')
+        expect(card.locator("[data-wod-seats]")).to_have_text("Closed")
+        card.get_by_role("link").click()
+        expect(page.locator("#wod-workshop-seats")).to_have_text("Closed")
+        fill_form(page, unique_email("closed"))
+        page.get_by_role("button", name="Register").click()
+        expect(page.get_by_role("alert")).to_contain_text("closed for registration")
+        shot(page, "register-closed")
+    finally:
+        admin.open(SMALL_ID)
+    page.reload()
+    expect(page.locator("#wod-workshop-seats")).to_have_text(re.compile("free"))
 
 
 def test_a_full_workshop_says_so_on_the_card_and_the_form(

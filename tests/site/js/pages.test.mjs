@@ -7,7 +7,7 @@ import { checkForm, failureText } from "../../../site/docs/assets/js/register.js
 import { refusedProof } from "../../../site/docs/assets/js/proof.js";
 import { seatsText } from "../../../site/docs/assets/js/seats.js";
 import { caption, linkedinShare } from "../../../site/docs/assets/js/badge.js";
-import { remaining, statusText } from "../../../site/docs/assets/js/status.js";
+import { readyDelay, remaining, statusText } from "../../../site/docs/assets/js/status.js";
 
 const valid = {
   email: "ada@example.org",
@@ -20,6 +20,7 @@ const valid = {
 test("seats: free, full, unknown", () => {
   assert.equal(seatsText({ seats_available: 3, seats_total: 20 }), "3 of 20 free");
   assert.equal(seatsText({ seats_available: 0, seats_total: 20 }), "Full");
+  assert.equal(seatsText({ seats_available: 0, seats_total: 20, closed: true }), "Closed");
   assert.equal(seatsText(null), "unavailable");
   assert.equal(seatsText({ id: "x" }), "unavailable");
 });
@@ -82,4 +83,18 @@ test("proof of work: only a refusal naming altcha alone asks for a new solution"
   assert.equal(refusedProof(refusal({ email: "y" })), false);
   assert.equal(refusedProof(new ApiError(409, { fields: { altcha: "x" } })), false);
   assert.equal(refusedProof(new ApiError(0, null)), false);
+});
+
+test("a ready session is checked every 5 minutes, and just after its end", () => {
+  const now = Date.parse("2026-11-27T10:00:00Z");
+  assert.equal(readyDelay("2026-11-27T11:00:00Z", now), 300000);
+  assert.equal(readyDelay("2026-11-27T10:01:00Z", now), 62000);
+  assert.equal(readyDelay("2026-11-27T09:00:00Z", now), 4000);
+  assert.equal(readyDelay("not a date", now), 300000);
+});
+
+test("a closed workshop says so, not that it is full", () => {
+  const closed = { status: 409, body: { error: "workshop_closed", message: "closed" } };
+  assert.match(failureText(closed), /closed for registration/);
+  assert.match(failureText({ status: 409, body: { error: "workshop_full" } }), /full/);
 });

@@ -80,6 +80,16 @@ def test_someone_already_registered_gets_the_same_seat_back_and_one_notice(world
     assert len(world.free()) == 2
 
 
+def test_a_notice_ses_did_not_take_is_sent_at_the_next_try(world: World) -> None:
+    world.register()
+    world.mailer.down = True
+    world.register()  # the notice fails: not counted as sent
+    world.mailer.down = False
+    world.advance(seconds=5)
+    world.register()
+    assert world.mails() == ["welcome", "already_registered"]
+
+
 def test_someone_already_registered_in_a_full_workshop_gets_their_seat_back(world: World) -> None:
     mine = world.register().registration
     world.register("b@example.org")

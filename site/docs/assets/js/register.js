@@ -61,6 +61,9 @@ export function failureText(error) {
       }
       return t("The registration service cannot be reached right now. Please try again in a few minutes.");
     case 409:
+      if (body.error === "workshop_closed") {
+        return t("This workshop is closed for registration right now.");
+      }
       return [t("This workshop is full right now."), body.message || ""].join(" ").trim();
     case 404:
       return t("This workshop is not open for registration any more.");

@@ -3,6 +3,7 @@
 /** The text of a seat counter, or "unavailable" when the API gave nothing for this workshop. */
 export function seatsText(workshop) {
   if (!workshop || typeof workshop.seats_available !== "number") return "unavailable";
+  if (workshop.closed) return "Closed"; // by the organizer: no registration now
   if (workshop.seats_available <= 0) return "Full";
   const total = typeof workshop.seats_total === "number" ? ` of ${workshop.seats_total}` : "";
   return `${workshop.seats_available}${total} free`;
@@ -12,7 +13,8 @@ export function seatsText(workshop) {
 export function showSeats(element, workshop) {
   const text = seatsText(workshop);
   if (element.textContent !== text) element.textContent = text;
-  element.dataset.state = text === "Full" ? "full" : text === "unavailable" ? "unavailable" : "open";
+  const states = { Full: "full", Closed: "closed", unavailable: "unavailable" };
+  element.dataset.state = states[text] || "open";
   const holder = element.closest("[data-wod-workshop]");
-  if (holder) holder.classList.toggle("wod-card--full", text === "Full");
+  if (holder) holder.classList.toggle("wod-card--full", text === "Full" || text === "Closed");
 }

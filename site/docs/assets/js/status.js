@@ -1,13 +1,18 @@
 // The participant's status page (/status/?id=…&token=…, linked from their mails):
 // GET /api/registrations/{id}?token=… until the environment is ready, then the Start button,
-// the end time and "End my session now" (DELETE). It speaks `?lang=` if given, else the
-// registration's language, else the browser's; times are in the registration's time zone.
+// the end time, "Add N minutes" when the workshop offers one self-extension (POST …/extension)
+// and "End my session now" (DELETE). It speaks `?lang=` if given, else the registration's
+// language, else the browser's; times are in the registration's time zone.
 import { api } from "./api.js";
 import { browserLanguage, language, languageName, languages, nt, setLanguage, supported, t }
   from "./i18n.js";
 
 const POLL_BUSY_MS = 4000; // while pending, deploying or ending
-const POLL_READY_MS = 30000; // while ready: notice the end of the session
+// While ready, a check every 5 minutes and one just after the end: each check is a request to
+// the API, and polling every 30 s was 80% of a registration's AWS cost (bench/cost.py). The
+// "ends in …" text is counted down locally in between.
+const POLL_READY_MS = 300000;
+const TICK_MS = 30000;
 const FINAL = new Set(["ended", "failed", "cancelled"]);
 const CANCELLABLE = new Set(["pending", "deploying", "ready"]); // the API accepts DELETE then
 
@@ -33,6 +38,14 @@ export function remaining(iso, now = Date.now()) {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return h ? t("in {h} h {mm} min", { h, mm: String(m).padStart(2, "0") }) : t("in {m} min", { m });
+}
+
+/** How long to wait before checking a ready session again: 5 minutes, or until just after its
+ * end if that comes sooner (never less than a busy poll). */
+export function readyDelay(endsAt, now = Date.now()) {
+  const untilEnd = new Date(endsAt).getTime() - now + 2000;
+  if (Number.isNaN(untilEnd)) return POLL_READY_MS;
+  return Math.max(POLL_BUSY_MS, Math.min(POLL_READY_MS, untilEnd));
 }
 
 /** The headline for a registration status. */
@@ -71,7 +84,7 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
-function detailFor(registration, onEnd) {
+function detailFor(registration, onEnd, onExtend) {
   const parts = [];
   if (registration.status === "pending" || registration.status === "deploying") {
     parts.push(el("progress", { className: "wod-status__progress", ariaLabel: t("Deployment in progress") }));
@@ -98,6 +111,19 @@ function detailFor(registration, onEnd) {
       }),
       el("span", { className: "wod-status__remaining" }),
     ]));
+  }
+  if (registration.extension_minutes && CANCELLABLE.has(registration.status)) {
+    const extend = el("button", {
+      type: "button", className: "md-button wod-status__extend",
+      textContent: nt("Add {n} minute", "Add {n} minutes", registration.extension_minutes),
+    });
+    extend.addEventListener("click", () => {
+      extend.disabled = true;
+      onExtend().finally(() => {
+        extend.disabled = false;
+      });
+    });
+    parts.push(el("p", {}, [extend, " " + t("(once, while seats are free)")]));
   }
   if (CANCELLABLE.has(registration.status)) parts.push(endControls(onEnd));
   return parts;
@@ -172,14 +198,17 @@ export function mountStatus(root) {
     say(statusText(registration), registration.status);
     // Rebuild the details only when something shown changed, so focus and buttons stay put.
     const key = JSON.stringify([registration.status, registration.start_url, registration.ends_at,
-      registration.username, language()]);
+      registration.username, registration.extension_minutes, language()]);
     if (key !== shown) {
       shown = key;
-      detail.replaceChildren(...detailFor(registration, endSession));
+      detail.replaceChildren(...detailFor(registration, endSession, extendSession));
     }
+    countDown();
+  };
+  const countDown = () => {
     const left = detail.querySelector(".wod-status__remaining");
-    if (left) {
-      const text = remaining(registration.ends_at);
+    if (left && lastRegistration.ends_at) {
+      const text = remaining(lastRegistration.ends_at);
       left.textContent = text ? ` (${text}).` : ".";
     }
     showLanguages();
@@ -211,6 +240,7 @@ export function mountStatus(root) {
       return index ? [" · ", link] : [link];
     });
   }
+  const ticker = setInterval(countDown, TICK_MS);
   async function endSession() {
     try {
       const result = await api("DELETE", path, { params: { token } });
@@ -224,6 +254,18 @@ export function mountStatus(root) {
       detail.append(el("p", { className: "wod-status__error", role: "alert", textContent: text }));
     }
   }
+  async function extendSession() {
+    try {
+      const registration = await api("POST", `${path}/extension`, { params: { token } });
+      lastRegistration = registration;
+      render(registration);
+    } catch (error) {
+      const text = error.status === 409
+        ? t("Your session cannot be extended now (every seat is needed, or you extended it already).")
+        : t("Your session could not be extended. Please try again.");
+      detail.append(el("p", { className: "wod-status__error", role: "alert", textContent: text }));
+    }
+  }
   let lastRegistration = {};
   if (languages().length > 1) showLanguages();
   else switcher.hidden = true;
@@ -233,7 +275,7 @@ export function mountStatus(root) {
       lastRegistration = registration;
       render(registration);
       if (FINAL.has(registration.status)) return;
-      schedule(registration.status === "ready" ? POLL_READY_MS : POLL_BUSY_MS);
+      schedule(registration.status === "ready" ? readyDelay(registration.ends_at) : POLL_BUSY_MS);
     } catch (error) {
       if (error.status === 404) {
         say(t("We cannot find this registration: check that you opened the whole link from your mail."),
@@ -250,5 +292,6 @@ export function mountStatus(root) {
   return () => {
     stopped = true;
     clearTimeout(timer);
+    clearInterval(ticker);
   };
 }

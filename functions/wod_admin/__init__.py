@@ -1,0 +1,1 @@
+"""`wod-admin`: the organizer's console on the command line (not shipped to Lambda)."""

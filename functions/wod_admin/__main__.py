@@ -1,0 +1,3 @@
+from wod_admin.cli import main
+
+main()
