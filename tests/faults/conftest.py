@@ -38,6 +38,7 @@ from wod.settings import Settings
 BACKEND = "faults"
 WORKSHOP = "faults-ws"
 WARM_WORKSHOP = "faults-warm"
+RESET_WORKSHOP = "faults-reset"  # its end order is made to fail
 AGENT = "faults-agent"
 HUB = "faults-hub"
 GATEWAY = "faults-gateway"
@@ -91,6 +92,7 @@ class Rig:
     dlq_url: str
     queues: dict[str, str]
     faults: FaultSwitch
+    workshops_root: Path
     clock: Clock = field(default_factory=lambda: Clock(datetime.now(UTC)))
     agent_starts: int = 0
     services: Services = field(init=False)
@@ -98,7 +100,7 @@ class Rig:
     def __post_init__(self) -> None:
         self.services = self.services_at(self.clock)
 
-    def services_at(self, clock: Clock) -> Services:
+    def services_at(self, clock: Clock, stuck_after_seconds: int = 7200) -> Services:
         settings = Settings(
             **{
                 **self.stack.settings().model_dump(),
@@ -106,7 +108,7 @@ class Rig:
                 "backend_hubs": {BACKEND: self.hub.url},
                 # The sweep runs on the driven clock: short grace, nothing stuck meanwhile.
                 "sweep_grace_seconds": 5,
-                "stuck_after_seconds": 7200,
+                "stuck_after_seconds": stuck_after_seconds,
                 "sweep_give_up_seconds": 7200,
             }
         )
@@ -225,13 +227,14 @@ class Rig:
     # -- the outcome every test ends with --------------------------------------------------------
 
     def assert_settled(self, registration_ids: list[str]) -> None:
-        """Every registration of the rig's workshop (this test's, `registration_ids`, and the
+        """Every registration of the rig's workshops (this test's, `registration_ids`, and the
         earlier tests') READY with its credentials mailed, or ENDED with its seat back; free +
         held == capacity for every workshop of the rig."""
         everyone = {
             record.registration_id
             for record in RegistrationRecord.scan(
-                RegistrationRecord.workshop_id == WORKSHOP, consistent_read=True
+                RegistrationRecord.workshop_id.is_in(WORKSHOP, RESET_WORKSHOP),
+                consistent_read=True,
             )
         }
         assert set(registration_ids) <= everyone
@@ -243,7 +246,7 @@ class Rig:
             else:
                 assert registration.state is State.ENDED, (rid, registration.state)
                 assert rid not in audit(registration.workshop_id).holders
-        for workshop in (WORKSHOP, WARM_WORKSHOP):
+        for workshop in (WORKSHOP, WARM_WORKSHOP, RESET_WORKSHOP):
             assert audit(workshop).violations() == [], workshop
 
 
@@ -272,6 +275,7 @@ def rig(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> It
     root = tmp_path_factory.mktemp("faults-workshops")
     write_workshop(root, WORKSHOP, 9101, 9106, backend=BACKEND, duration_minutes=60)
     write_workshop(root, WARM_WORKSHOP, 9201, 9202, backend=BACKEND, warm_seats=1)
+    write_workshop(root, RESET_WORKSHOP, 9301, 9302, backend=BACKEND, on_end="reset")
     queue_url, dlq_url = _queue(local_stack)
     # Not in the stack's own queue list: the session's order log must never drain this queue.
     queues = {**local_stack.resources.queue_urls, BACKEND: queue_url}
@@ -300,7 +304,7 @@ def rig(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> It
     faults = FaultSwitch(local_stack.aws_endpoint + FAULTS_PATH)
     rig = Rig(
         local_stack, base + "api/", hub, hub_workdir, hub_port, config_path, config,
-        queue_url, dlq_url, queues, faults,
+        queue_url, dlq_url, queues, faults, root,
     )  # fmt: skip
     local_stack.seed(root)  # after the gateway: seeding tops up no warm seat by itself
     rig.start_agent()

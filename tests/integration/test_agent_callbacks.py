@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from tests.support.agent_calls import callback_for, post_callback, send_raw, sig
 from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
+from wod.adapters.guards import GuardStore, suppression_id
 from wod.adapters.models import GuardRecord, RegistrationRecord
 from wod.adapters.registrations import email_guard_id
 from wod.local.stack import LocalStack, free_port
@@ -268,3 +270,12 @@ def test_a_callback_signed_by_another_backends_secret_is_refused(
         assert right.status_code == 200 and right.json()["status"] == "ready"
     finally:
         local_stack.stop_process("own-secrets")
+
+
+def test_a_suppression_expires_after_the_retention_period(local_stack: LocalStack) -> None:
+    local_stack.settings()
+    before = datetime.now(UTC).replace(microsecond=0)  # a TTL is whole epoch seconds
+    GuardStore(retention=timedelta(days=7)).suppress("bounced-ttl@cb.example", "Bounce")
+    record = GuardRecord.get(suppression_id("bounced-ttl@cb.example"), consistent_read=True)
+    assert record.expires_at is not None
+    assert before + timedelta(days=7) <= record.expires_at <= datetime.now(UTC) + timedelta(days=7)
