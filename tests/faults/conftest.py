@@ -23,6 +23,7 @@ import yaml
 from passlib.hash import pbkdf2_sha256
 
 from tests.conftest import write_workshop
+from tests.support.altcha import solved
 from tests.support.clock import Clock
 from tests.support.seats import audit
 from wod.adapters.models import RegistrationRecord
@@ -156,14 +157,17 @@ class Rig:
     def register(self, email: str, workshop: str = WORKSHOP) -> str:
         response = requests.post(
             self.api + "registrations",
-            json={
-                "workshop_id": workshop,
-                "email": email,
-                "first_name": "Annie",
-                "last_name": "Easley",
-                "company": "NASA",
-                "accept_terms": True,
-            },
+            json=solved(
+                self.api,
+                {
+                    "workshop_id": workshop,
+                    "email": email,
+                    "first_name": "Annie",
+                    "last_name": "Easley",
+                    "company": "NASA",
+                    "accept_terms": True,
+                },
+            ),
             timeout=60,
         )
         assert response.status_code == 202, response.text

@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from wod.local.browser import CHROMIUM, CHROMIUM_ARGS
 from wod.local.stack import LocalStack
@@ -55,14 +56,17 @@ def wod_admin(
 def register(stack: LocalStack, workshop_id: str, email: str) -> str:
     response = requests.post(
         stack.api_url + "registrations",
-        json={
-            "workshop_id": workshop_id,
-            "email": email,
-            "first_name": "Dorothy",
-            "last_name": "Vaughan",
-            "company": "NACA",
-            "accept_terms": True,
-        },
+        json=solved(
+            stack.api_url,
+            {
+                "workshop_id": workshop_id,
+                "email": email,
+                "first_name": "Dorothy",
+                "last_name": "Vaughan",
+                "company": "NACA",
+                "accept_terms": True,
+            },
+        ),
         timeout=30,
     )
     assert response.status_code == 202, response.text

@@ -21,6 +21,7 @@ from botocore.credentials import ReadOnlyCredentials
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.domain import tokens
@@ -77,7 +78,7 @@ def request_for(workshop_id: str, email: str) -> RegistrationRequest:
 def ready(stack: LocalStack, orders: OrderLog, email: str) -> Order:
     response = requests.post(
         stack.api_url + "registrations",
-        json=request_for("race-life", email).model_dump(mode="json"),
+        json=solved(stack.api_url, request_for("race-life", email).model_dump(mode="json")),
         timeout=30,
     )
     assert response.status_code == 202, response.text

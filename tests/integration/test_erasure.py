@@ -13,6 +13,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
+from tests.support.altcha import solved
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.adapters.models import GuardRecord, RegistrationRecord
@@ -32,14 +33,17 @@ def workshop(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
 def register(local_stack: LocalStack, workshop: str, email: str) -> tuple[str, str]:
     response = requests.post(
         local_stack.api_url + "registrations",
-        json={
-            "workshop_id": workshop,
-            "email": email,
-            "first_name": "Hedy",
-            "last_name": "Lamarr",
-            "company": "Inventors",
-            "accept_terms": True,
-        },
+        json=solved(
+            local_stack.api_url,
+            {
+                "workshop_id": workshop,
+                "email": email,
+                "first_name": "Hedy",
+                "last_name": "Lamarr",
+                "company": "Inventors",
+                "accept_terms": True,
+            },
+        ),
         timeout=30,
     )
     assert response.status_code == 202
