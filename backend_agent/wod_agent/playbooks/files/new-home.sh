@@ -1,9 +1,10 @@
 #!/bin/bash
 # Gives a seat a fresh home: the old one wiped, an empty 0700 directory, the staged workshop
 # files (if a staging directory is given) copied in, everything owned by the student (system
-# mode) and private (u=rwX,g=,o=). One Ansible task instead of four (each costs ~0.3 s of CPU):
-# run as root by tasks/clear_seat.yml once the account is locked and its processes are gone, so
-# nothing of the student's can change the tree while it is rebuilt.
+# mode) and private (u=rwX,g=,o=): what four file/copy tasks did, in one (each task costs ~0.3 s
+# of CPU). Run as root by tasks/clear_seat.yml (system mode: through clear-seat.sh, once the
+# account is locked and its processes are gone, so nothing of the student's can change the tree
+# while it is rebuilt).
 set -euo pipefail
 
 home=$1
