@@ -20,7 +20,11 @@ getent group "$group" >/dev/null || groupadd "$group"
 if id -u -- "$user" >/dev/null 2>&1; then
     usermod --home "$home" --shell /bin/bash --append --groups "$group" --password '!' "$user"
 else
-    useradd --home-dir "$home" --no-create-home --shell /bin/bash --user-group \
+    # A group of the user's name left by an earlier account of the seat: useradd would refuse to
+    # create it again (Ansible's user module works around this the same way).
+    own=(--user-group)
+    if getent group "$user" >/dev/null; then own=(--gid "$user"); fi
+    useradd --home-dir "$home" --no-create-home --shell /bin/bash "${own[@]}" \
         --groups "$group" --password '!' "$user"
 fi
 
