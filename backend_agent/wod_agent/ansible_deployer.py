@@ -1,18 +1,17 @@
 """`Deployer` with ansible-runner: one playbook per verb, extravars built from the order.
 
-The password itself never reaches Ansible: the playbook gets a salted hash, through a 0600
-file that it reads with `no_log` and that is deleted afterwards. The event handler redacts
-anything secret that could still show up in an event before it is written to the artifacts.
+The password never reaches Ansible, not even hashed: every playbook leaves the seat locked,
+and the agent sets the salted hash itself once the playbook succeeded (one code path for every
+verb, as for a warm seat). The event handler still redacts the password and its hash from every
+event before it is written to the artifacts, should a workshop's own tasks ever show them.
 
-A PREPARE runs the CREATE playbook without opening the seat (no usable password); a CREATE of
-a seat still as prepared only sets its password, directly (no playbook: a warm seat opens in
-well under a second).
+A PREPARE runs the CREATE playbook and leaves the seat locked; a CREATE of a seat still as
+prepared only sets its password (no playbook: a warm seat opens in well under a second).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -191,16 +190,16 @@ class AnsibleDeployer:
                 staged = sorted(
                     str(path.relative_to(staging)) for path in staging.rglob("*") if path.is_file()
                 )
-            secrets_file = work / "secrets.json"
-            fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"wod_password_hash": hashed or ""}, handle)
-            extravars = self._extravars(order, entry.directory, workshop, staging, secrets_file)
-            extravars["wod_open_seat"] = hashed is not None
-            self._run(order, extravars, secrets)
-            return staged
+            if settings.account_mode is AccountMode.LOCAL:
+                # The old password dies before anything else (system mode: the playbook's first
+                # task locks the account).
+                (settings.passwords_dir / order.username).unlink(missing_ok=True)
+            self._run(order, self._extravars(order, entry.directory, workshop, staging), secrets)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        if hashed is not None:
+            self._set_password(order.username, hashed)
+        return staged
 
     def _fingerprint(self, order: Order, entry: CatalogEntry) -> str:
         """What a seat of this workshop gets: its files and everything filled into them."""
@@ -217,7 +216,8 @@ class AnsibleDeployer:
         return digest.hexdigest()
 
     def _set_password(self, username: str, hashed: str) -> None:
-        """What set_password.yml does, without Ansible's start-up: a warm seat opens at once."""
+        """Opens a seat the playbook left locked (or replaces its password): crypt(3) hash into
+        the account (system mode), pbkdf2 hash file read by the hub (local mode)."""
         settings = self._settings
         if settings.account_mode is AccountMode.SYSTEM:
             try:
@@ -268,7 +268,6 @@ class AnsibleDeployer:
         workshop_dir: Path,
         workshop: Workshop,
         staging: Path,
-        secrets_file: Path,
     ) -> dict[str, Any]:
         settings = self._settings
         setup, reset = workshop_dir / "setup.yml", workshop_dir / "reset.yml"
@@ -284,8 +283,6 @@ class AnsibleDeployer:
             "wod_home": str(settings.homes_dir / order.username),
             "wod_workshop_dir": str(workshop_dir),
             "wod_staging_dir": str(staging),
-            "wod_secrets_file": str(secrets_file),
-            "wod_passwords_dir": str(settings.passwords_dir),
             "wod_setup_tasks": str(setup) if setup.is_file() else "",
             "wod_reset_tasks": str(reset) if reset.is_file() else "",
             "wod_students_group": STUDENTS_GROUP,

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Ends everything a student account left running or scheduled outside its home, so the next
 # holder of the same UID finds nothing: logins, crontab, `at` jobs, processes, files in the
-# shared temporary directories, System V IPC objects. Run as root by tasks/clear_seat.yml (system
-# mode); prints one line per kind of thing it removed (the task is "changed" when it printed).
+# shared temporary directories, System V IPC objects. Run as root by clear-seat.sh (system
+# mode); prints one line per kind of thing it removed (clear-seat.sh passes it on).
 set -euo pipefail
 
 user=$1
