@@ -28,7 +28,7 @@ from pydantic import SecretStr
 
 from wod_contracts.branding import Branding
 from wod_contracts.catalog import Catalog, CatalogEntry, CatalogError
-from wod_contracts.orders import Order, OrderVerb
+from wod_contracts.orders import SETS_PASSWORD, Order, OrderVerb
 from wod_contracts.workshop import SetupUser, Workshop
 
 from .config import AccountMode
@@ -127,7 +127,10 @@ class AnsibleDeployer:
 
     def deploy(self, order: Order, password: SecretStr) -> None:
         hashed = password_hash(password, self._settings.account_mode)
-        self._deploy(order, hashed, [password.get_secret_value(), hashed])
+        # Only a CREATE opens the seat: after a CLEANUP or RESET it stays locked (no password
+        # at all is stronger than one nobody was told).
+        opens = order.verb in SETS_PASSWORD
+        self._deploy(order, hashed if opens else None, [password.get_secret_value(), hashed])
 
     def prepare(self, order: Order) -> WarmSeat:
         entry = self._entry(order)
