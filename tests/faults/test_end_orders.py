@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support.clock import Clock
 from tests.support.seats import audit
 from wod.domain.registrations import MAX_END_ATTEMPTS
 from wod.domain.states import State
@@ -23,9 +24,9 @@ STUCK_AFTER = 300
 LEASE_GAP = 130  # past the sweep's lease (120 s) of the pass before
 
 
-def later(rig: Rig, seconds: int) -> None:
+def later(clock: Clock, seconds: int) -> None:
     """The driven clock, `seconds` past the later of itself and the real time."""
-    rig.clock.now = max(rig.clock.now, datetime.now(UTC)) + timedelta(seconds=seconds)
+    clock.now = max(clock.now, datetime.now(UTC)) + timedelta(seconds=seconds)
 
 
 def test_an_end_order_failing_again_and_again_is_escalated_then_settles_once_fixed(
@@ -36,7 +37,11 @@ def test_an_end_order_failing_again_and_again_is_escalated_then_settles_once_fix
     rid = rig.register(email, workshop=RESET_WORKSHOP)
     rig.wait_state(rid, State.READY)
     student = rig.get(rid).student
-    services = rig.services_at(rig.clock, stuck_after_seconds=STUCK_AFTER)
+    # A clock of this test's own, from the real time the API stamps the registration with: the
+    # rig's clock runs ahead of it by however far earlier tests' sweeps pushed it, and a stuck
+    # period could seem over at the first pass.
+    clock = Clock(datetime.now(UTC))
+    services = rig.services_at(clock, stuck_after_seconds=STUCK_AFTER)
     directory = rig.workshops_root / RESET_WORKSHOP
     moved = rig.workshops_root.parent / f"{RESET_WORKSHOP}-moved-away"
     directory.rename(moved)  # the backend no longer has the workshop: its RESET fails at once
@@ -50,13 +55,13 @@ def test_an_end_order_failing_again_and_again_is_escalated_then_settles_once_fix
         )
         assert student not in audit(RESET_WORKSHOP).free  # held, never handed out unwiped
         # Within a stuck period: reported on every pass, no new attempt (no hot loop)
-        later(rig, LEASE_GAP)
+        later(clock, LEASE_GAP)
         assert services.sweeper.run()[rid] is Swept.ESCALATED
         assert rig.get(rid).order_id == escalated.order_id
     finally:
         moved.rename(directory)  # the operator puts the workshop back
     # A stuck period later the sweep sends the next attempt, which now succeeds
-    later(rig, STUCK_AFTER + LEASE_GAP)
+    later(clock, STUCK_AFTER + LEASE_GAP)
     assert services.sweeper.run()[rid] is Swept.ESCALATED
     rig.wait_state(rid, State.ENDED)
     assert student in audit(RESET_WORKSHOP).free
