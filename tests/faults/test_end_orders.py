@@ -60,9 +60,14 @@ def test_an_end_order_failing_again_and_again_is_escalated_then_settles_once_fix
         assert rig.get(rid).order_id == escalated.order_id
     finally:
         moved.rename(directory)  # the operator puts the workshop back
-    # A stuck period later the sweep sends the next attempt, which now succeeds
+    # A stuck period later the sweep sends the next attempt, which now succeeds. The agent is
+    # held meanwhile: a quick RESET could end the session before the pass reports on it.
     later(clock, STUCK_AFTER + LEASE_GAP)
-    assert services.sweeper.run()[rid] is Swept.ESCALATED
+    rig.stop_agent()
+    try:
+        assert services.sweeper.run()[rid] is Swept.ESCALATED
+    finally:
+        rig.start_agent()
     rig.wait_state(rid, State.ENDED)
     assert student in audit(RESET_WORKSHOP).free
     wait_until("the thanks mail", lambda: "thanks" in rig.kinds(email), rig.supervise)
