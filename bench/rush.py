@@ -6,7 +6,8 @@ latency p50/p99, register -> credentials mail p50/p95/max, register -> JupyterLa
 ReadMeFirst for a sample, warm vs cold seats, apologies, and the time until the last
 participant has credentials. `--solo` first measures one participant alone, cold and warm.
 
-    .venv/bin/python bench/rush.py [--participants 50] [--warm 50] [--solo] [--samples 3]
+    .venv/bin/python bench/rush.py [--participants 50] [--warm 50] [--warm-server] [--solo]
+        [--samples 3]
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ COLD = "solo-cold"
 WARM = "solo-warm"
 
 
-def write_workshop(root: Path, workshop_id: str, first: int, seats: int, warm: int) -> None:
+def write_workshop(
+    root: Path, workshop_id: str, first: int, seats: int, warm: int, warm_server: bool = False
+) -> None:
     directory = root / workshop_id
     directory.mkdir(parents=True)
     data = {
@@ -53,6 +56,7 @@ def write_workshop(root: Path, workshop_id: str, first: int, seats: int, warm: i
         "students": {"first": first, "last": first + seats - 1},
         "presenter": {"name": "Bench"},
         "warm_seats": warm,
+        "warm_server": warm_server,
     }
     (directory / "workshop.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
     notebook = nbformat.v4.new_notebook()
@@ -91,9 +95,16 @@ def pct(values: list[float], q: float) -> float:
 class Rig:
     """The demo's processes on free ports, with a catalog of bench workshops."""
 
-    def __init__(self, workdir: Path, participants: int, warm: int, parallelism: int | None):
+    def __init__(
+        self,
+        workdir: Path,
+        participants: int,
+        warm: int,
+        parallelism: int | None,
+        warm_server: bool = False,
+    ):
         root = workdir / "workshops"
-        write_workshop(root, RUSH, 30_001, participants, warm)
+        write_workshop(root, RUSH, 30_001, participants, warm, warm_server)
         write_workshop(root, COLD, 39_001, 2, 0)
         write_workshop(root, WARM, 39_101, 2, 1)
         self.catalog = load_catalog([root])
@@ -250,9 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=3, help="logins to ReadMeFirst")
     parser.add_argument("--parallelism", type=int, default=None, help="agent (demo's default)")
     parser.add_argument("--solo", action="store_true", help="first, one participant alone")
+    parser.add_argument(
+        "--warm-server", action="store_true", help="warm seats with their server started"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="wod-rush-") as tmp:
-        rig = Rig(Path(tmp), args.participants, args.warm, args.parallelism)
+        rig = Rig(Path(tmp), args.participants, args.warm, args.parallelism, args.warm_server)
         try:
             if args.solo:
                 solo(rig, COLD, 900_001, "cold")
@@ -261,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.warm:
                 took = rig.warm_up(RUSH, args.warm)
                 print(f"{args.warm} warm seats prepared in {took:.0f} s before the rush")
-            print(f"{args.participants} registrations at once, {args.warm} warm seats:")
+            servers = " (servers started)" if args.warm_server else ""
+            print(f"{args.participants} registrations at once, {args.warm} warm seats{servers}:")
             rush(rig, args.participants, args.samples)
         finally:
             rig.stop()
