@@ -12,7 +12,7 @@ from botocore.credentials import ReadOnlyCredentials
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
-from tests.support.altcha import solved
+from tests.support.altcha import post_registration
 from tests.support.orders import OrderLog
 from wod.adapters import clients
 from wod.adapters.schedules import schedule_name
@@ -47,20 +47,8 @@ def services(local_stack: LocalStack) -> Services:
 
 
 def register(stack: LocalStack, workshop_id: str, email: str) -> requests.Response:
-    return requests.post(
-        stack.api_url + "registrations",
-        json=solved(
-            stack.api_url,
-            {
-                "workshop_id": workshop_id,
-                "email": email,
-                "first_name": "Grace",
-                "last_name": "Hopper",
-                "company": "Navy",
-                "accept_terms": True,
-            },
-        ),
-        timeout=30,
+    return post_registration(
+        stack.api_url, workshop_id, email, first_name="Grace", last_name="Hopper", company="Navy"
     )
 
 

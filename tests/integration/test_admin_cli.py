@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
-from tests.support.altcha import solved
+from tests.support.altcha import post_registration
 from tests.support.orders import OrderLog
 from wod.local.browser import CHROMIUM, CHROMIUM_ARGS
 from wod.local.stack import LocalStack
@@ -54,20 +54,8 @@ def wod_admin(
 
 
 def register(stack: LocalStack, workshop_id: str, email: str) -> str:
-    response = requests.post(
-        stack.api_url + "registrations",
-        json=solved(
-            stack.api_url,
-            {
-                "workshop_id": workshop_id,
-                "email": email,
-                "first_name": "Dorothy",
-                "last_name": "Vaughan",
-                "company": "NACA",
-                "accept_terms": True,
-            },
-        ),
-        timeout=30,
+    response = post_registration(
+        stack.api_url, workshop_id, email, first_name="Dorothy", last_name="Vaughan", company="NACA"
     )
     assert response.status_code == 202, response.text
     return str(response.json()["registration_id"])

@@ -13,7 +13,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
-from tests.support.altcha import solved
+from tests.support.altcha import post_registration
 from tests.support.orders import OrderLog
 from tests.support.seats import audit
 from wod.adapters.models import GuardRecord, RegistrationRecord
@@ -31,21 +31,7 @@ def workshop(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def register(local_stack: LocalStack, workshop: str, email: str) -> tuple[str, str]:
-    response = requests.post(
-        local_stack.api_url + "registrations",
-        json=solved(
-            local_stack.api_url,
-            {
-                "workshop_id": workshop,
-                "email": email,
-                "first_name": "Hedy",
-                "last_name": "Lamarr",
-                "company": "Inventors",
-                "accept_terms": True,
-            },
-        ),
-        timeout=30,
-    )
+    response = post_registration(local_stack.api_url, workshop, email)
     assert response.status_code == 202
     (welcome,) = [m for m in local_stack.inbox(to=email) if m["kind"] == "welcome"]
     link = next(w for w in welcome["text"].split() if "/status/?" in w)

@@ -11,7 +11,7 @@ import requests
 
 from tests.conftest import write_workshop
 from tests.support.agent_calls import callback_for, post_callback
-from tests.support.altcha import solved
+from tests.support.altcha import post_registration
 from tests.support.orders import OrderLog
 from wod.adapters import clients
 from wod.adapters.schedules import schedule_name
@@ -31,13 +31,9 @@ def workshops(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory)
 
 
 def ready(stack: LocalStack, orders: OrderLog, workshop_id: str, email: str) -> tuple[str, str]:
-    response = requests.post(
-        stack.api_url + "registrations",
-        json=solved(stack.api_url, {"workshop_id": workshop_id, "email": email,
-              "first_name": "Mary", "last_name": "Jackson", "company": "NASA",
-              "accept_terms": True}),
-        timeout=30,
-    )  # fmt: skip
+    response = post_registration(
+        stack.api_url, workshop_id, email, first_name="Mary", last_name="Jackson", company="NASA"
+    )
     assert response.status_code == 202, response.text
     rid = response.json()["registration_id"]
     (create,) = orders.for_registration(rid)

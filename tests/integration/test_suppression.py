@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.conftest import write_workshop
-from tests.support.altcha import solved
+from tests.support.altcha import post_registration
 from wod.handlers import mail_events
 from wod.local.events import LocalContext
 from wod.local.stack import LocalStack
@@ -50,21 +50,7 @@ def workshop(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def register(local_stack: LocalStack, workshop: str, email: str) -> requests.Response:
-    return requests.post(
-        local_stack.api_url + "registrations",
-        json=solved(
-            local_stack.api_url,
-            {
-                "workshop_id": workshop,
-                "email": email,
-                "first_name": "Hedy",
-                "last_name": "Lamarr",
-                "company": "Inventors",
-                "accept_terms": True,
-            },
-        ),
-        timeout=30,
-    )
+    return post_registration(local_stack.api_url, workshop, email)
 
 
 def test_a_bounced_address_cannot_register_again(local_stack: LocalStack, workshop: str) -> None:
